@@ -1,0 +1,86 @@
+"""The `pantau` command: a thin layer over the library. Every command has --help with an example.
+
+Each command group lives in its own module beside this one and is registered below.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from .. import __version__
+from ..errors import PantauError
+
+app = typer.Typer(
+    name="pantau",
+    help=(
+        "pantau: flag partisan social-media acts of Indonesian civil servants (ASN) "
+        "under the SKB 2022 on ASN neutrality.\n\n"
+        "Example: pantau registry import asn.csv"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"pantau {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """pantau command line."""
+
+
+# Each module below defines `register(app)`, adding its commands to the app.
+COMMAND_MODULES = [
+    "registry",
+    "election",
+]
+
+
+def _register() -> None:
+    import importlib
+
+    if getattr(app, "_pantau_registered", False):
+        return
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(app)
+    app._pantau_registered = True  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: PantauError becomes a clear message and its exit code, never a traceback."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except PantauError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

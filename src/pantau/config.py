@@ -1,0 +1,203 @@
+"""Settings: defaults, then `pantau.toml`, then `PANTAU_*` environment variables.
+
+Validated once, at start, with messages that name the offending setting. Nested settings are
+reached from the environment with a double underscore, e.g. ``PANTAU_HTTP__READ_TIMEOUT=20``
+or ``PANTAU_REVIEW__FOUR_EYES=true``. Secrets (tokens) come only from the environment and are
+never echoed back (`SecretStr`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "pantau.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RateLimit(_Section):
+    """A token bucket: `requests` per `per_seconds`, with bursts of up to `burst`."""
+
+    requests: float = Field(gt=0)
+    per_seconds: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+
+
+def _default_rate_limits() -> dict[str, RateLimit]:
+    return {
+        # domain.md: be polite to t.me, at least 0.5 s between requests.
+        "telegram": RateLimit(requests=1, per_seconds=0.5),
+        # Mastodon: about 300 requests / 5 min per IP.
+        "mastodon": RateLimit(requests=300, per_seconds=300, burst=10),
+        # Bluesky AppView: 3000 requests / 5 min per IP; stay well under it.
+        "bluesky": RateLimit(requests=2500, per_seconds=300, burst=10),
+        "media": RateLimit(requests=5, per_seconds=1, burst=5),
+    }
+
+
+class HttpSettings(_Section):
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    backoff_base: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=120.0, ge=0)
+    rate_limits: dict[str, RateLimit] = Field(default_factory=_default_rate_limits)
+
+
+class PlatformSettings(_Section):
+    """Where each platform is reached; only these hosts are ever fetched."""
+
+    telegram_base_url: str = "https://t.me"
+    bluesky_appview_url: str = "https://public.api.bsky.app"
+    # PDS hosts for listRecords (a user's own likes); resolved per DID, checked against this list.
+    bluesky_pds_hosts: list[str] = Field(default_factory=lambda: ["bsky.social", "*.bsky.network"])
+    # Mastodon servers we may read; an account on another server is skipped with a note.
+    mastodon_servers: list[str] = Field(default_factory=list)
+    # Hosts images may be downloaded from (photo evidence).
+    media_hosts: list[str] = Field(
+        default_factory=lambda: ["cdn*.telesco.pe", "cdn.bsky.app", "*.files.mastodon.social"]
+    )
+    mastodon_token: SecretStr | None = None
+
+
+class ClassifierSettings(_Section):
+    # Flags at or above this confidence enter the review queue (tuned on the validation split).
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    model_dir: Path | None = None  # None: the default model shipped in models/
+    batch_size: int = Field(default=5000, gt=0)
+
+
+class ReviewSettings(_Section):
+    four_eyes: bool = False
+
+
+class ExportSettings(_Section):
+    recipients: list[str] = Field(default_factory=lambda: ["bkn"])
+    recipients_dir: Path | None = None  # extra recipient layouts beside the shipped ones
+
+
+class Settings(BaseSettings):
+    """All of pantau's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PANTAU_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    home: Path = Path("data")
+    contact: str = Field(default="", description="e-mail or URL named in the User-Agent")
+    display_timezone: str = "Asia/Jakarta"
+    retention_days: int = Field(default=90, ge=1)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    platforms: PlatformSettings = Field(default_factory=PlatformSettings)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "pantau.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def user_agent(self) -> str:
+        from . import __version__
+
+        contact = f"; {self.contact}" if self.contact else ""
+        return f"pantau/{__version__} (ASN neutrality monitor{contact})"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file (passed in as init kwargs), which beats defaults.
+        return (env_settings, init_settings)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = [f"invalid configuration ({source}):"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        env = "PANTAU_" + "__".join(str(p) for p in err["loc"]).upper()
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting (check the spelling)"
+        lines.append(f"  {loc} (env {env}): {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read and validate the configuration.
+
+    `config_file` defaults to ``$PANTAU_CONFIG`` or ``./pantau.toml`` when it exists.
+    Keyword overrides win over the file (but not over the environment).
+    """
+    explicit = config_file or os.environ.get("PANTAU_CONFIG")
+    path = Path(explicit) if explicit else Path(DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    if path.is_file():
+        data = _read_toml(path)
+    elif explicit:
+        raise ConfigError(f"{path}: configuration file not found")
+    data.update(overrides)
+    env_only = {k for k in os.environ if k.startswith("PANTAU_")} - {"PANTAU_CONFIG"}
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        where = str(path) if path.is_file() else "defaults"
+        if env_only:
+            where += " + PANTAU_* environment"
+        raise ConfigError(_explain(exc, where)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return load_settings()
