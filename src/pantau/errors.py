@@ -8,14 +8,19 @@ PantauError
 │   └── ElectionFileError  an election file has an unknown key or a bad value
 ├── StoreError             the DuckDB store cannot be used
 │   ├── StoreBusyError     another process holds the database (after a bounded wait)
-│   └── SchemaTooNewError  the database was written by a newer pantau
+│   ├── SchemaTooNewError  the database was written by a newer pantau
+│   └── NotInStore         a named thing (e.g. an election id) is not in the database
 ├── FetchError             a platform request failed for good (after the HTTP layer's retries)
 │   ├── HostNotAllowed     the URL's host is not a configured platform host
 │   └── ResponseTooLarge   the body exceeded the configured maximum size
 ├── ParseError             a platform response could not be turned into activities
 ├── ModelError             a classifier model is missing, altered or incompatible
 ├── EvidenceError          the raw evidence archive is inconsistent
-└── AuditError             the review audit chain does not verify
+├── MediaError             an image is not an image, is corrupt, or exceeds the size/pixel
+│                          limits; callers quarantine it and go on
+├── AuditError             the review audit chain does not verify
+└── ReviewError            a review or export request was refused (unknown case, verdict,
+                           recipient or week, missing reviewer, read-only store)
 
 The CLI turns any PantauError into a one-line message and a non-zero exit code; anything
 else is a bug and keeps its traceback.
@@ -122,6 +127,10 @@ class SchemaTooNewError(StoreError):
     """The database was migrated by a newer pantau than this one."""
 
 
+class NotInStore(StoreError):
+    """A thing asked for by its id (an election, ...) is not in the database."""
+
+
 class FetchError(PantauError):
     """A platform request failed for good."""
 
@@ -155,5 +164,22 @@ class EvidenceError(PantauError):
     """The evidence archive is inconsistent."""
 
 
+class MediaError(PantauError):
+    """An image cannot be analysed: not an image, corrupt, or over the size/pixel limits."""
+
+    exit_code = 2
+
+    def __init__(self, reason: str, *, source: str | None = None) -> None:
+        self.reason = reason
+        self.source = source
+        super().__init__(f"{source}: {reason}" if source else reason)
+
+
 class AuditError(PantauError):
     """The audit chain of review decisions does not verify."""
+
+
+class ReviewError(PantauError):
+    """A review decision or an export was refused; the message says why and what to give."""
+
+    exit_code = 2

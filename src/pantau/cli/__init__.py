@@ -46,6 +46,10 @@ def _root(
 COMMAND_MODULES = [
     "registry",
     "election",
+    "collect",
+    "evidence",
+    "review",
+    "media",
 ]
 
 
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: PantauError becomes a clear message and its exit code, never a traceback."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except PantauError as exc:
         err.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         return exc.exit_code
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    # With standalone_mode=False click *returns* a `typer.Exit(code)`'s code instead of raising.
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

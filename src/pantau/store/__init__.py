@@ -160,7 +160,13 @@ class Store:
                 " applied_at TIMESTAMPTZ NOT NULL)"
             )
             for version, name, sql in pending:
-                self.con.execute(sql)
+                try:
+                    self.con.execute(sql)
+                except duckdb.Error as exc:
+                    raise StoreError(
+                        f"{self.path}: migration {version} ({name}) failed, database left "
+                        f"unchanged: {exc}"
+                    ) from exc
                 self.con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [version, name, timeutil.utcnow()],

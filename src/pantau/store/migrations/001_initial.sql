@@ -171,6 +171,9 @@ CREATE TABLE media_analyses (
     sha256      VARCHAR NOT NULL,             -- of the image
     analyzer_version VARCHAR NOT NULL,
     ocr_text    VARCHAR,
+    ocr_confidence DOUBLE,                    -- Tesseract mean word confidence, 0-1
+    width       INTEGER,
+    height      INTEGER,
     hands       JSON,                         -- list of {fingers, pose, confidence}
     status      VARCHAR NOT NULL,             -- ok | quarantined
     error       VARCHAR,

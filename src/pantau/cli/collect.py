@@ -1,0 +1,123 @@
+"""`pantau collect` and `pantau errors`: thin commands over `pantau.collectors.runner`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..config import get_settings
+from ..errors import InputError
+from ..store import Store
+from ..timeutil import WIB, start_of_day, to_utc
+
+out = Console()
+err = Console(stderr=True)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """A date (read in WIB, start of day) or an ISO time (naive read as UTC)."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return start_of_day(datetime.strptime(value, "%Y-%m-%d").date(), WIB)
+        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(f"--since {value!r}: expected a date like 2024-11-01 or an ISO time "
+                         "like 2024-11-01T08:00:00+07:00") from None
+
+
+def collect_cmd(
+    platform: list[str] = typer.Option(
+        None, "--platform", "-p", help="Only this platform (telegram, bluesky, mastodon); repeatable."),
+    account: list[str] = typer.Option(
+        None, "--account", "-a", help="Only this handle (registered or watch-listed); repeatable."),
+    since: str = typer.Option(
+        None, "--since", help="Do not page back before this date (WIB) or ISO time."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every retry and wait."),
+) -> None:
+    """Collect new public activity of registered ASN accounts and watch-listed accounts.
+
+    Resumable: a run that is interrupted continues where it stopped next time.
+
+    Example: pantau collect --platform telegram --since 2024-09-25
+    """
+    from ..collectors.runner import collect
+
+    start = parse_since(since)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
+                        handlers=[RichHandler(console=err, show_path=False)])
+    settings = get_settings()
+    with Store.open(settings=settings) as store, Progress(
+        TextColumn("[bold]collect[/]"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("accounts", total=None, detail="")
+
+        def progress(event: str, summary) -> None:
+            detail = (f"pages {summary.pages} · new {summary.activities_new} · "
+                      f"errors {len(summary.errors)} · retries {summary.retries}")
+            if event == "start":
+                bar.update(task, total=summary.accounts, detail=detail)
+            elif event == "account":
+                bar.advance(task)
+            bar.update(task, detail=detail)
+
+        summary = collect(store, settings, platforms=platform or None,
+                          accounts=account or None, since=start, progress=progress)
+    table = Table(title=f"Collection run {summary.run_id[:12]}", title_justify="left")
+    for name in ("accounts", "pages", "new", "seen", "quarantined", "errors", "refused",
+                 "hidden", "retries", "rate-limit waits", "waited s"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(v) for v in (
+        summary.accounts, summary.pages, summary.activities_new, summary.activities_seen,
+        summary.quarantined, len(summary.errors), len(summary.refused), len(summary.hidden),
+        summary.retries, summary.rate_limit_waits, f"{summary.waited_seconds:.1f}")))
+    out.print(table)
+    for label, items, style in (("error", summary.errors, "red"),
+                                ("refused", summary.refused, "yellow"),
+                                ("hidden", summary.hidden, "yellow"),
+                                ("skipped", summary.skipped, "yellow")):
+        for item in items:
+            err.print(f"[{style}]{label}:[/] {escape(item)}", soft_wrap=True)
+    if summary.accounts == 0:
+        err.print("nothing to collect: import accounts (pantau accounts import) or load an "
+                  "election file with watch-listed accounts first")
+    if summary.quarantined:
+        out.print("quarantined items: [bold]pantau errors[/]")
+
+
+def errors_cmd(
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most this many."),
+) -> None:
+    """List quarantined items (newest first): what failed to parse, where, and its evidence.
+
+    Example: pantau errors --limit 20
+    """
+    with Store.open(read_only=True) as store:
+        rows = store.rows(
+            "SELECT created_at, platform, evidence_id, url, item_ref, error FROM quarantine "
+            "ORDER BY created_at DESC, quarantine_id LIMIT ?", [limit])
+        total = store.count("quarantine")
+    if not rows:
+        out.print("no quarantined items")
+        return
+    table = Table(title=f"Quarantined items ({len(rows)} of {total})", title_justify="left")
+    for name in ("when (UTC)", "platform", "evidence", "url", "item", "error"):
+        table.add_column(name, overflow="fold")
+    for created, platform, evidence_id, url, item, error in rows:
+        table.add_row(f"{created:%Y-%m-%d %H:%M}", platform or "", (evidence_id or "")[:16],
+                      escape(url or ""), escape(item or ""), escape(error))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("collect")(collect_cmd)
+    app.command("errors")(errors_cmd)

@@ -1,0 +1,282 @@
+"""One collection run: the work list, the platform clients, one transaction per page.
+
+    from pantau.collectors.runner import collect
+    with Store.open() as store:
+        summary = collect(store, get_settings(), platforms=["telegram"])
+
+For every page a client yields, the runner archives the raw body (file first, atomically),
+then commits in ONE transaction: the evidence row, the page's activities (``DO NOTHING`` on
+``activity_id``: collecting twice never duplicates), its quarantined items and its
+`collection_state` row. Killed anywhere, the next run resumes from the last committed page;
+an archive file written just before a kill is reused (same hash, same file).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+
+from .. import __version__
+from ..config import Settings
+from ..errors import InputError
+from ..evidence import archive, evidence_table
+from ..http import HttpClient
+from ..records import Activity, stable_id
+from ..store import Store
+from ..store.activities import activities_table
+from ..timeutil import to_utc, utcnow
+from .paging import Context, Page, SourceState, Target
+
+log = logging.getLogger("pantau.collect")
+
+COLLECTOR_VERSION = f"pantau-collect/{__version__}"
+PLATFORMS = ("telegram", "bluesky", "mastodon")
+
+Progress = Callable[[str, "RunSummary"], None]
+
+
+@dataclass(slots=True)
+class RunSummary:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    accounts: int = 0
+    pages: int = 0
+    activities_new: int = 0
+    activities_seen: int = 0
+    quarantined: int = 0
+    errors: list[str] = field(default_factory=list)     # each names the URL
+    refused: list[str] = field(default_factory=list)    # "source key: note"
+    hidden: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    waited_seconds: float = 0.0
+    bytes: int = 0
+
+    def as_json(self) -> str:
+        data = asdict(self)
+        for key in ("started_at", "finished_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return json.dumps(data, ensure_ascii=False)
+
+
+class _Ctx:
+    """The `Context` clients see: the HTTP client and read access to state and activities."""
+
+    def __init__(self, store: Store, settings: Settings, http: HttpClient,
+                 since: datetime | None) -> None:
+        self.store = store
+        self.settings = settings
+        self.http = http
+        self.since = since
+
+    def state(self, source: str, key: str) -> SourceState | None:
+        rows = self.store.rows(
+            "SELECT cursor, last_seen_id, status, note FROM collection_state "
+            "WHERE source = ? AND key = ?", [source, key])
+        return SourceState(*rows[0]) if rows else None
+
+    def known(self, activity_ids: list[str]) -> set[str]:
+        if not activity_ids:
+            return set()
+        rows = self.store.rows(
+            "SELECT activity_id FROM activities WHERE list_contains(?, activity_id)",
+            [activity_ids])
+        return {r[0] for r in rows}
+
+    def recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]:
+        since = self.since
+        rows = self.store.rows(
+            "SELECT native_id, actor_id, actor_handle, created_at FROM activities "
+            "WHERE platform = ? AND type = 'post' AND native_id IS NOT NULL "
+            "AND (actor_id = ? OR actor_handle = ?) AND (? IS NULL OR created_at >= ?) "
+            "ORDER BY created_at DESC NULLS LAST LIMIT ?",
+            [platform, actor_id, actor_id, since, since, limit])
+        return [Activity(platform=platform, type="post", actor_id=r[1], actor_handle=r[2],
+                         native_id=r[0], created_at=r[3]) for r in rows]
+
+    def watched_ids(self, platform: str) -> set[str]:
+        rows = self.store.rows(
+            "SELECT DISTINCT coalesce(platform_id, handle) FROM watch_accounts WHERE platform = ?",
+            [platform])
+        return {r[0] for r in rows}
+
+
+def work_list(store: Store, platforms: Iterable[str], accounts: Iterable[str] | None) -> list[Target]:
+    """Registered ASN accounts and watch-listed accounts, merged per (platform, handle)."""
+    wanted = {a.strip().lstrip("@").lower() for a in accounts} if accounts else None
+    platforms = list(platforms)
+    targets: dict[tuple[str, str], Target] = {}
+    registered = store.rows(
+        "SELECT platform, handle, platform_id FROM accounts WHERE list_contains(?, platform) "
+        "ORDER BY platform, handle", [platforms])
+    watched = store.rows(
+        "SELECT platform, handle, max(platform_id) FROM watch_accounts "
+        "WHERE list_contains(?, platform) GROUP BY platform, handle ORDER BY platform, handle",
+        [platforms])
+    for rows, flag in ((registered, "registered"), (watched, "watched")):
+        for platform, handle, platform_id in rows:
+            if wanted is not None and handle.lower() not in wanted:
+                continue
+            t = targets.setdefault((platform, handle), Target(platform, handle, platform_id))
+            t.platform_id = t.platform_id or platform_id
+            setattr(t, flag, True)
+    return list(targets.values())
+
+
+def _client(platform: str) -> Callable[..., Iterator[Page]]:
+    # Imported lazily: collecting one platform does not load the others' parsers.
+    if platform == "telegram":
+        from .telegram.client import collect as run
+    elif platform == "bluesky":
+        from .bluesky.client import collect as run
+    else:
+        from .mastodon.client import collect as run
+    return run
+
+
+QUARANTINE_SCHEMA = pa.schema([
+    ("quarantine_id", pa.string()), ("platform", pa.string()), ("evidence_id", pa.string()),
+    ("url", pa.string()), ("item_ref", pa.string()), ("error", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+])
+STATE_SCHEMA = pa.schema([
+    ("source", pa.string()), ("key", pa.string()), ("cursor", pa.string()),
+    ("last_seen_id", pa.string()), ("status", pa.string()), ("note", pa.string()),
+    ("updated_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def commit_page(store: Store, page: Page, platform: str, summary: RunSummary) -> None:
+    """Archive the page's body, then write everything it produced in one transaction."""
+    parsed = page.parsed
+    fetched = page.fetched
+    evidence = None
+    has_content = page.page_error is not None or (
+        parsed is not None and (parsed.activities or parsed.problems))
+    if fetched is not None and has_content:
+        evidence = archive(store, fetched, COLLECTOR_VERSION)
+    now = utcnow()
+    quarantine: list[dict] = []
+    if evidence is not None and page.page_error is not None:
+        quarantine.append({"item_ref": "page", "error": page.page_error})
+    if parsed is not None:
+        quarantine += [{"item_ref": p.item_ref, "error": p.error} for p in parsed.problems]
+    for q in quarantine:
+        q.update(quarantine_id=stable_id(evidence.sha256 if evidence else page.key, q["item_ref"]),
+                 platform=platform, evidence_id=evidence.sha256 if evidence else None,
+                 url=fetched.url if fetched else None, created_at=now)
+    activities = list(parsed.activities) if parsed is not None else []
+    for a in activities:
+        a.evidence_id = evidence.sha256 if evidence else a.evidence_id
+    with store.transaction():
+        if evidence is not None:
+            store.upsert("evidence", evidence_table([evidence]), key=["sha256"])
+        if activities:
+            unique = len({a.id for a in activities})
+            new = store.upsert("activities", activities_table(activities), key=["activity_id"])
+            summary.activities_new += new
+            summary.activities_seen += unique - new
+        if quarantine:
+            summary.quarantined += store.upsert(
+                "quarantine", pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
+                key=["quarantine_id"])
+        if page.state is not None:
+            s = page.state
+            store.upsert("collection_state", pa.Table.from_pylist([{
+                "source": s.source, "key": s.key, "cursor": s.cursor,
+                "last_seen_id": s.last_seen_id, "status": s.status, "note": s.note,
+                "updated_at": now}], schema=STATE_SCHEMA), key=["source", "key"], update=True)
+        for ident in page.identities:
+            # One statement per resolved account (not per activity): a handful per run.
+            for table in ("accounts", "watch_accounts"):
+                store.con.execute(
+                    f"UPDATE {table} SET platform_id = ? WHERE platform = ? AND handle = ? "
+                    "AND platform_id IS DISTINCT FROM ?",
+                    [ident.platform_id, ident.platform, ident.handle, ident.platform_id])
+    if fetched is not None:
+        summary.pages += 1
+    if page.fetch_error:
+        summary.errors.append(page.fetch_error)
+    if page.page_error:
+        summary.errors.append(f"{fetched.url if fetched else page.key}: {page.page_error}")
+    if page.state is not None and page.state.status in ("refused", "hidden", "skipped"):
+        bucket = {"refused": summary.refused, "hidden": summary.hidden,
+                  "skipped": summary.skipped}[page.state.status]
+        bucket.append(f"{page.state.source} {page.state.key}: {page.state.note}")
+
+
+def collect(
+    store: Store,
+    settings: Settings,
+    *,
+    platforms: Iterable[str] | None = None,
+    accounts: Iterable[str] | None = None,
+    since: datetime | None = None,
+    http: HttpClient | None = None,
+    progress: Progress | None = None,
+    engagement_posts: int = 20,
+) -> RunSummary:
+    """Collect every source of the work list once; see the module docstring.
+
+    `platforms` limits to some of telegram/bluesky/mastodon; `accounts` to some handles;
+    `since` stops backwards paging at that time (a first run's backfill horizon) and limits
+    which watch-listed posts get their likers collected. `progress(event, summary)` is called
+    with "start" (summary.accounts set), after every page ("page") and account ("account").
+    """
+    chosen = list(platforms) if platforms else list(PLATFORMS)
+    unknown = sorted(set(chosen) - set(PLATFORMS))
+    if unknown:
+        raise InputError(f"cannot collect from {', '.join(unknown)}: collectors exist for "
+                         f"{', '.join(PLATFORMS)} (import the others with `pantau import`)")
+    since = to_utc(since) if since else None
+    own_http = http is None
+    http = http or HttpClient(settings)
+    summary = RunSummary(run_id=uuid.uuid4().hex, started_at=utcnow())
+    store.upsert("collection_runs", [{"run_id": summary.run_id, "started_at": summary.started_at,
+                                      "finished_at": None, "summary": None}], key=["run_id"])
+    base_stats = http.stats.as_dict()
+    ctx: Context = _Ctx(store, settings, http, since)
+    targets = work_list(store, chosen, accounts)
+    summary.accounts = len(targets)
+    if progress:
+        progress("start", summary)
+    try:
+        for target in targets:
+            log.info("collecting %s %s", target.platform, target.handle)
+            run = _client(target.platform)
+            for page in run(ctx, target, engagement_posts=engagement_posts):
+                commit_page(store, page, target.platform, summary)
+                _copy_stats(summary, http, base_stats)
+                if progress:
+                    progress("page", summary)
+            if progress:
+                progress("account", summary)
+    finally:
+        _copy_stats(summary, http, base_stats)
+        summary.finished_at = utcnow()
+        store.upsert("collection_runs", [{"run_id": summary.run_id,
+                                          "started_at": summary.started_at,
+                                          "finished_at": summary.finished_at,
+                                          "summary": summary.as_json()}],
+                     key=["run_id"], update=True)
+        if own_http:
+            http.close()
+    return summary
+
+
+def _copy_stats(summary: RunSummary, http: HttpClient, base: dict[str, float | int]) -> None:
+    now = http.stats.as_dict()
+    summary.requests = int(now["requests"] - base["requests"])
+    summary.retries = int(now["retries"] - base["retries"])
+    summary.rate_limit_waits = int(now["rate_limit_waits"] - base["rate_limit_waits"])
+    summary.waited_seconds = round(float(now["waited_seconds"] - base["waited_seconds"]), 3)
+    summary.bytes = int(now["bytes"] - base["bytes"])

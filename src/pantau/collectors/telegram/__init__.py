@@ -1,0 +1,1 @@
+"""Telegram collector: client.py (paging through pantau.http) and parse.py (pure parser)."""

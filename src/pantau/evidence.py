@@ -1,0 +1,193 @@
+"""The raw evidence archive: every response that produced activities, kept once, as proof.
+
+Files live under ``PANTAU_HOME/raw/<platform>/<yyyy>/<mm>/<dd>/<sha256>.gz`` where the hash is
+of the raw (uncompressed) body and the date is the UTC request date. Compression is
+deterministic (gzip with mtime 0) so the same body always gives the same file; writes go to a
+temporary file first and are renamed into place, so a crash never leaves half a file. Posts get
+deleted; these files are what a report can point at.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .collectors.base import Fetched
+from .errors import EvidenceError
+from .records import Evidence
+from .store import Store, ensure_private_dir
+
+EVIDENCE_SCHEMA = pa.schema(
+    [
+        ("sha256", pa.string()),
+        ("platform", pa.string()),
+        ("url", pa.string()),
+        ("requested_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.int32()),
+        ("content_type", pa.string()),
+        ("size", pa.int64()),
+        ("path", pa.string()),
+        ("collector_version", pa.string()),
+    ]
+)
+
+
+def home_of(store_or_home: Store | str | Path) -> Path:
+    """PANTAU_HOME for a store (the directory of its database file) or a path."""
+    if isinstance(store_or_home, Store):
+        return store_or_home.path.parent
+    return Path(store_or_home)
+
+
+def compress(body: bytes) -> bytes:
+    """Deterministic gzip: no file name, mtime 0, so equal bodies give equal files."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
+        gz.write(body)
+    return buf.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def archive(
+    store_or_home: Store | str | Path, fetched: Fetched, collector_version: str
+) -> Evidence:
+    """Archive one response and return its `Evidence` record (not yet written to the store).
+
+    With a `Store`, a body already archived (same SHA-256, any day) is not written again and
+    the existing record is returned, so the evidence row and the file always agree.
+    """
+    home = home_of(store_or_home)
+    digest = hashlib.sha256(fetched.content).hexdigest()
+    if isinstance(store_or_home, Store):
+        known = store_or_home.rows(
+            "SELECT sha256, platform, url, requested_at, status, content_type, size, path, "
+            "collector_version FROM evidence WHERE sha256 = ?",
+            [digest],
+        )
+        if known and (home / known[0][7]).is_file():
+            return Evidence(*known[0])
+    day = fetched.requested_at
+    rel = Path("raw", fetched.platform, f"{day:%Y}", f"{day:%m}", f"{day:%d}", f"{digest}.gz")
+    target = home / rel
+    if not target.is_file():
+        _write_atomic(target, compress(fetched.content))
+    return Evidence(
+        sha256=digest,
+        platform=fetched.platform,
+        url=fetched.url,
+        requested_at=fetched.requested_at,
+        status=fetched.status,
+        content_type=fetched.content_type,
+        size=len(fetched.content),
+        path=rel.as_posix(),
+        collector_version=collector_version,
+    )
+
+
+def evidence_table(records: Iterable[Evidence]) -> pa.Table:
+    """Evidence records as an Arrow table for `store.upsert("evidence", ..., key=["sha256"])`."""
+    rows = [
+        {name: getattr(r, name) for name in EVIDENCE_SCHEMA.names} for r in records
+    ]
+    return pa.Table.from_pylist(rows, schema=EVIDENCE_SCHEMA)
+
+
+def _field(row: Evidence | Mapping[str, Any], name: str) -> Any:
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
+def read_evidence(home: str | Path, evidence_row: Evidence | Mapping[str, Any]) -> bytes:
+    """The raw body of an archived response, checked against its hash."""
+    path = Path(home) / _field(evidence_row, "path")
+    expected = _field(evidence_row, "sha256")
+    try:
+        body = gzip.decompress(path.read_bytes())
+    except FileNotFoundError:
+        raise EvidenceError(f"{path}: evidence file is missing") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise EvidenceError(f"{path}: evidence file is damaged: {exc}") from None
+    if hashlib.sha256(body).hexdigest() != expected:
+        raise EvidenceError(f"{path}: content does not match its SHA-256 {expected}")
+    return body
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)    # relative paths listed but absent
+    altered: list[str] = field(default_factory=list)    # present but hash/gzip wrong
+    unlisted: list[str] = field(default_factory=list)   # archive files with no evidence row
+
+    @property
+    def ok(self) -> bool:
+        """Missing or altered evidence fails; unlisted files (left by a killed run) do not."""
+        return not self.missing and not self.altered
+
+
+def verify(
+    store: Store,
+    home: str | Path | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Re-hash every archived file listed in `evidence`; report missing, altered and unlisted."""
+    home = Path(home) if home is not None else home_of(store)
+    rows = store.rows("SELECT sha256, path FROM evidence ORDER BY path")
+    report = VerifyReport()
+    listed: set[str] = set()
+    for i, (sha, rel) in enumerate(rows, 1):
+        listed.add(rel)
+        report.checked += 1
+        path = home / rel
+        if not path.is_file():
+            report.missing.append(rel)
+        else:
+            try:
+                read_evidence(home, {"sha256": sha, "path": rel})
+            except EvidenceError:
+                report.altered.append(rel)
+        if progress:
+            progress(i, len(rows))
+    raw = home / "raw"
+    if raw.is_dir():
+        for f in sorted(raw.rglob("*.gz")):
+            rel = f.relative_to(home).as_posix()
+            if rel not in listed:
+                report.unlisted.append(rel)
+    return report
+
+
+def find(store: Store, sha_prefix: str) -> list[dict[str, Any]]:
+    """Evidence rows whose hash starts with `sha_prefix` (at least 6 hex digits)."""
+    prefix = sha_prefix.strip().lower()
+    if len(prefix) < 6 or any(c not in "0123456789abcdef" for c in prefix):
+        raise EvidenceError(f"{sha_prefix!r}: give at least 6 hex digits of a SHA-256")
+    df = store.df(
+        "SELECT e.*, (SELECT count(*) FROM activities a WHERE a.evidence_id = e.sha256) "
+        "AS activities FROM evidence e WHERE e.sha256 LIKE ? ORDER BY requested_at",
+        [prefix + "%"],
+    )
+    return df.to_dict("records")

@@ -1,0 +1,574 @@
+"""The weekly export: human-confirmed cases, one Excel-safe CSV per recipient, with a manifest.
+
+    from pantau.export import export_week
+    result = export_week(store, "2024-W47", "bkn")     # -> PANTAU_HOME/exports/bkn/...
+
+What goes in: the cases *confirmed during* the ISO week (Monday 00:00 – Sunday 24:00,
+Asia/Jakarta), whatever the date of the act. "Confirmed during the week" is the decision that
+made the case exportable (`review.case_state`: its latest decision is `confirmed`, and in
+four-eyes mode the second reviewer's confirmation), so each confirmed case belongs to exactly
+one weekly file and a late confirmation of an old act lands in the week it was decided.
+Unreviewed, dismissed and needs-more-info cases never go out. Re-running an old week reflects
+today's decisions: a case dismissed since drops out, and the manifest says so.
+
+The file: UTF-8 with BOM (Excel detects the encoding), every cell quoted, CRLF line ends
+(RFC 4180, what Excel writes itself), the recipient's delimiter. Cells are made inert for
+spreadsheets: text that would start with ``= + - @`` (also after leading spaces or quotes, and
+the full-width forms) or with a tab/CR gets a leading ``'``; control characters are dropped,
+line breaks become spaces, and bidirectional overrides (U+202A–202E, U+2066–2069) are shown
+as ``[U+202E]`` so reordered text cannot disguise a cell. Post text goes out as an excerpt.
+
+Reproducible: the same week and recipient give byte-identical files until a decision that
+affects the week changes. Then a new revision is written beside the old one
+(``pantau-bkn-2024-W47-r2.csv``) and its manifest lists the case ids added, removed and
+changed. Files are written to a temporary name and renamed, and recorded in ``exports`` and
+``export_rows`` (which case went to whom in which file).
+
+Recipients are TOML layouts: shipped in ``pantau/recipients/`` (bkn, kasn, bawaslu) and any
+``<name>.toml`` in ``settings.export.recipients_dir`` (which wins over a shipped one).
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import io
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from . import __version__
+from .config import Settings, get_settings
+from .errors import ConfigError, EvidenceError, ReviewError
+from .review import CaseState, case_states, cases_frame, check_evidence, excerpt, verify_audit
+from .rules_table import RULES
+from .store import Store, ensure_private_dir
+from .timeutil import WIB, to_utc, utcnow
+
+MANIFEST_FORMAT = "pantau-export/1"
+
+# Every column a recipient layout may choose: field name -> what it holds.
+FIELDS: dict[str, str] = {
+    "case_id": "case id (stable across model versions)",
+    "nip": "NIP, 18 digits",
+    "nama": "name",
+    "jabatan": "position",
+    "golongan": "rank (pangkat/golongan)",
+    "instansi": "agency",
+    "unit_kerja": "work unit",
+    "wilayah": "region",
+    "platform": "platform (telegram, bluesky, ...)",
+    "account": "the account that acted, as the platform writes it",
+    "activity_type": "post | comment | share | quote | like | follow",
+    "activity_type_id": "the same in Indonesian (unggahan, komentar, ...)",
+    "acted_at": "time of the act, in the layout's time zone and date format",
+    "url": "link to the act",
+    "target": "what was liked, shared or followed, with its author",
+    "excerpt": "the post's text, cut to the layout's excerpt_chars",
+    "rule": "rule code (KE-02, DS-06, ...)",
+    "rule_description": "rule description in Indonesian (SKB 2022 Lampiran II)",
+    "rule_description_en": "rule description in English",
+    "sanction": "sanction the rule carries (Indonesian)",
+    "legal_source": "legal source of the rule",
+    "stage": "bakal_calon | calon",
+    "stage_id": "tahapan in Indonesian (bakal calon / calon)",
+    "candidate": "candidate number and names",
+    "election": "election name",
+    "evidence_sha256": "SHA-256 of the archived raw response (pantau evidence show <hash>)",
+    "reviewers": "reviewers of the standing confirmation, '; '-separated",
+    "notes": "their notes",
+    "decided_at": "time of the decision that made the case exportable",
+    "confidence": "classifier confidence (0-1)",
+    "model_version": "classifier model version of the shown flag",
+}
+
+ACTIVITY_ID = {
+    "post": "unggahan", "comment": "komentar", "share": "bagikan ulang", "quote": "kutipan",
+    "like": "suka", "follow": "mengikuti",
+}
+STAGE_ID = {"bakal_calon": "bakal calon", "calon": "calon"}
+
+
+# --- recipients ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: str
+    header: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    delimiter: str = ","
+    date_format: str = "%Y-%m-%d %H:%M"
+    timezone: str = "Asia/Jakarta"
+    excerpt_chars: int = 280
+    source: str = ""               # the layout file
+    sha256: str = ""               # of the layout text, recorded in manifests
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_RECIPIENT_KEYS = {"name", "title", "delimiter", "date_format", "timezone", "excerpt_chars"}
+
+
+def recipient_files(settings: Settings | None = None) -> dict[str, Path | Any]:
+    """name -> layout file, the configured directory's files winning over the shipped ones."""
+    settings = settings or get_settings()
+    found: dict[str, Any] = {}
+    for entry in resources.files("pantau.recipients").iterdir():
+        if entry.name.endswith(".toml"):
+            found[entry.name.removesuffix(".toml")] = entry
+    extra = settings.export.recipients_dir
+    if extra is not None:
+        if not Path(extra).is_dir():
+            raise ConfigError(f"export.recipients_dir {extra}: not a directory")
+        for path in sorted(Path(extra).glob("*.toml")):
+            found[path.stem] = path
+    return found
+
+
+def _line_of(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _layout_error(source: str, text: str, key: str, reason: str) -> ConfigError:
+    line = _line_of(text, key.split(".")[-1].split("[")[0])
+    where = f"{source}, line {line}" if line else source
+    return ConfigError(f"{where}: key {key!r}: {reason}")
+
+
+def parse_recipient(text: str, source: str) -> Recipient:
+    """Validate a layout; every error names the file, the line where known, and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    for key in data:
+        if key not in {"recipient", "columns"}:
+            raise _layout_error(source, text, key, "unknown key (expected [recipient], [[columns]])")
+    head = data.get("recipient")
+    if not isinstance(head, dict):
+        raise ConfigError(f"{source}: missing the [recipient] table")
+    for key in head:
+        if key not in _RECIPIENT_KEYS:
+            raise _layout_error(source, text, f"recipient.{key}", "unknown key (check the spelling)")
+    name = head.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise _layout_error(source, text, "recipient.name",
+                            "needs a lower-case name (letters, digits, - and _)")
+    delimiter = head.get("delimiter", ",")
+    if delimiter not in {",", ";", "\t", "|"}:
+        raise _layout_error(source, text, "recipient.delimiter", "one of ',', ';', '\\t', '|'")
+    tz = head.get("timezone", "Asia/Jakarta")
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _layout_error(source, text, "recipient.timezone", f"unknown time zone {tz!r}") from None
+    fmt = head.get("date_format", "%Y-%m-%d %H:%M")
+    if not isinstance(fmt, str) or "%" not in fmt:
+        raise _layout_error(source, text, "recipient.date_format", "a strftime format such as '%d-%m-%Y %H:%M'")
+    chars = head.get("excerpt_chars", 280)
+    if not isinstance(chars, int) or not 20 <= chars <= 5000:
+        raise _layout_error(source, text, "recipient.excerpt_chars", "a whole number from 20 to 5000")
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, list) or not raw_columns:
+        raise ConfigError(f"{source}: needs at least one [[columns]] entry")
+    columns: list[Column] = []
+    for i, col in enumerate(raw_columns):
+        where = f"columns[{i}]"
+        unknown = set(col) - {"field", "header"}
+        if unknown:
+            raise _layout_error(source, text, f"{where}.{sorted(unknown)[0]}", "unknown key")
+        fld, header = col.get("field"), col.get("header")
+        if fld not in FIELDS:
+            raise ConfigError(
+                f"{source}: key '{where}.field': unknown field {fld!r} "
+                f"(available: {', '.join(FIELDS)})"
+            )
+        if not isinstance(header, str) or not header.strip():
+            raise ConfigError(f"{source}: key '{where}.header': needs a non-empty header")
+        columns.append(Column(fld, header.strip()))
+    headers = [c.header for c in columns]
+    if len(set(headers)) != len(headers):
+        raise ConfigError(f"{source}: two columns share a header")
+    return Recipient(
+        name=name, title=str(head.get("title", name)), columns=tuple(columns),
+        delimiter=delimiter, date_format=fmt, timezone=str(tz), excerpt_chars=chars,
+        source=source, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def load_recipient(name: str, settings: Settings | None = None) -> Recipient:
+    """The layout called `name` (shipped, or from ``export.recipients_dir``)."""
+    files = recipient_files(settings)
+    entry = files.get(name.strip().lower())
+    if entry is None:
+        raise ReviewError(f"unknown recipient {name!r} (known: {', '.join(sorted(files))})")
+    recipient = parse_recipient(entry.read_text(encoding="utf-8"), str(entry))
+    if recipient.name != entry.name.removesuffix(".toml"):
+        raise ConfigError(f"{entry}: recipient.name {recipient.name!r} differs from the file name")
+    return recipient
+
+
+# --- weeks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IsoWeek:
+    label: str                       # 2024-W47
+    start: datetime                  # Monday 00:00 WIB, as UTC
+    end: datetime                    # the next Monday 00:00 WIB, as UTC (exclusive)
+
+
+def parse_week(text: str, *, now: datetime | None = None) -> IsoWeek:
+    """``2024-W47`` (also ``2024W47``, ``2024-w47``), or ``last``/``this`` relative to `now`."""
+    value = str(text or "").strip().lower()
+    if value in {"last", "this"}:
+        today = to_utc(now or utcnow()).astimezone(WIB).date()
+        if value == "last":
+            today -= timedelta(days=7)
+        year, week, _ = today.isocalendar()
+    else:
+        match = re.fullmatch(r"(\d{4})-?w(\d{1,2})", value)
+        if not match:
+            raise ReviewError(f"week {text!r}: write it as an ISO week like 2024-W47, or 'last'")
+        year, week = int(match[1]), int(match[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ReviewError(f"week {text!r}: {year} has no ISO week {week}") from None
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=WIB)
+    return IsoWeek(f"{year}-W{week:02d}", to_utc(start), to_utc(start + timedelta(days=7)))
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, DEL, and invisible format characters that hide or reorder text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\ufeff]")
+_TRIGGERS = set("=+-@\uff1d\uff0b\uff0d\uff20")
+_LEADING = " \u00a0\"'\u201c\u201d\u2018\u2019"
+
+
+def safe_cell(value: Any) -> str:
+    """A value as spreadsheet-inert text (see the module docstring)."""
+    raw = "" if value is None else str(value)
+    text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", raw)
+    text = " ".join(_CONTROL.sub("", text).split())  # every line break or tab -> one space
+    starts_blank = raw.lstrip(_LEADING)[:1] in {"\t", "\r", "\n"}
+    if starts_blank or text.lstrip(_LEADING)[:1] in _TRIGGERS:
+        text = "'" + text
+    return text
+
+
+def render_csv(header: list[str], rows: list[list[Any]], delimiter: str) -> bytes:
+    """UTF-8 with BOM, every cell quoted, CRLF line ends, every cell passed through `safe_cell`."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+
+
+# --- the export ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExportResult:
+    export_id: str
+    week: str
+    recipient: str
+    csv_path: Path
+    manifest_path: Path
+    sha256: str
+    row_count: int
+    revision: int
+    status: str                      # new | revised | unchanged
+    case_ids: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        what = {"new": "written", "revised": f"revision {self.revision} written",
+                "unchanged": "unchanged (same bytes as before)"}[self.status]
+        diff = ""
+        if self.status == "revised":
+            diff = (f"; added {len(self.added)}, removed {len(self.removed)}, "
+                    f"changed {len(self.changed)}")
+        return (f"{self.recipient} {self.week}: {self.row_count} case(s), {what}{diff}\n"
+                f"  {self.csv_path}\n  {self.manifest_path}")
+
+
+def _fmt_time(value: Any, recipient: Recipient) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return to_utc(value).astimezone(recipient.tz).strftime(recipient.date_format)
+
+
+def _field_values(row: dict[str, Any], state: CaseState, notes: str, recipient: Recipient) -> dict[str, Any]:
+    rule = RULES.get(row["rule"])
+    candidate = ""
+    if row["candidate"] is not None and not pd.isna(row["candidate"]):
+        candidate = f"{int(row['candidate']):02d} {row['candidate_names'] or ''}".strip()
+    target = row["target_id"] or ""
+    if row["target_author_handle"]:
+        target = f"{target} (@{row['target_author_handle']})".strip()
+    return {
+        "case_id": row["case_id"],
+        "nip": row["nip"],
+        "nama": row["nama"],
+        "jabatan": row["jabatan"],
+        "golongan": row["golongan"],
+        "instansi": row["instansi"],
+        "unit_kerja": row["unit_kerja"],
+        "wilayah": row["wilayah"],
+        "platform": row["platform"],
+        "account": row["actor_handle"],
+        "activity_type": row["activity_type"],
+        "activity_type_id": ACTIVITY_ID.get(row["activity_type"] or "", row["activity_type"]),
+        "acted_at": _fmt_time(row["acted_at"], recipient),
+        "url": row["url"],
+        "target": target,
+        "excerpt": excerpt(row["text"], recipient.excerpt_chars),
+        "rule": row["rule"],
+        "rule_description": rule.description_id if rule else "",
+        "rule_description_en": rule.description_en if rule else "",
+        "sanction": rule.sanction_id if rule else "",
+        "legal_source": rule.legal_source if rule else "",
+        "stage": row["stage"],
+        "stage_id": STAGE_ID.get(row["stage"], row["stage"]),
+        "candidate": candidate,
+        "election": row["election_name"] or row["election_id"],
+        "evidence_sha256": row["evidence_id"],
+        "reviewers": "; ".join(state.confirmed_by),
+        "notes": notes,
+        "decided_at": _fmt_time(state.exportable_at, recipient),
+        "confidence": f"{float(row['confidence']):.2f}",
+        "model_version": row["model_version"],
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside the target, fsync, rename: readers see the old file or the new, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _ensure_file(path: Path, data: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != data:
+        _write_atomic(path, data)
+
+
+def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
+    rows = store.rows(
+        "SELECT manifest FROM exports WHERE week = ? AND recipient = ?", [week, recipient]
+    )
+    manifests = [json.loads(r[0]) for r in rows]
+    return max(manifests, key=lambda m: m["revision"]) if manifests else None
+
+
+def _select(store: Store, week: IsoWeek, four_eyes: bool) -> list[tuple[str, CaseState]]:
+    states = case_states(store, four_eyes=four_eyes)
+    chosen = [
+        (cid, st) for cid, st in states.items()
+        if st.exportable and st.exportable_at is not None
+        and week.start <= to_utc(st.exportable_at) < week.end
+    ]
+    # Deterministic: in the order the cases were confirmed, ties by case id.
+    return sorted(chosen, key=lambda item: (item[1].exportable_seq or 0, item[0]))
+
+
+def _notes(store: Store, case_id: str, state: CaseState) -> str:
+    rows = store.rows(
+        "SELECT note FROM decisions WHERE case_id = ? AND verdict = 'confirmed' AND seq <= ? "
+        "AND note <> '' ORDER BY seq", [case_id, state.exportable_seq],
+    )
+    return " | ".join(r[0] for r in rows)
+
+
+def export_week(
+    store: Store,
+    week: str,
+    recipient: str = "bkn",
+    out_dir: str | Path | None = None,
+    *,
+    created_by: str | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Write (or confirm unchanged) the weekly file for one recipient; see the module docstring.
+
+    Refuses to export a case whose archived evidence is missing or no longer matches its
+    SHA-256 (`EvidenceError` naming the case and the file), and a store whose audit chain does
+    not verify (`AuditError`): what leaves the system must stand up.
+    """
+    settings = settings or get_settings()
+    if store.read_only:
+        raise ReviewError(f"{store.path}: an export is recorded in the store; open it read-write")
+    iso = parse_week(week, now=now)
+    layout = load_recipient(recipient, settings)
+    audit = verify_audit(store)
+    audit.raise_for_problems()
+    selected = _select(store, iso, settings.review.four_eyes)
+    ids = [cid for cid, _ in selected]
+    frame = cases_frame(store, case_ids=ids) if ids else None
+    by_id = {r["case_id"]: r for r in frame.to_dict("records")} if frame is not None else {}
+    home = store.path.parent
+    header = [c.header for c in layout.columns]
+    rows: list[list[Any]] = []
+    digests: dict[str, str] = {}
+    model_versions: set[str] = set()
+    for cid, state in selected:
+        row = {k: (None if _isna(v) else v) for k, v in by_id[cid].items()}
+        check = check_evidence(home, row["evidence_id"], row["evidence_path"])
+        if check is not None and not check.verifies:
+            raise EvidenceError(f"case {cid}: evidence does not verify, not exported: {check.detail}")
+        values = _field_values(row, state, _notes(store, cid, state), layout)
+        cells = [values[c.field] for c in layout.columns]
+        rows.append(cells)
+        digests[cid] = hashlib.sha256(
+            "\x1f".join(safe_cell(v) for v in cells).encode("utf-8")).hexdigest()
+        model_versions.add(row["model_version"])
+    data = render_csv(header, rows, layout.delimiter)
+    sha = hashlib.sha256(data).hexdigest()
+
+    target_dir = ensure_private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)
+    prev = _previous(store, iso.label, layout.name)
+    if prev is not None and prev["csv_sha256"] == sha:
+        # Nothing changed: the same bytes, the same manifest; restore them if they are gone.
+        csv_path = target_dir / prev["file"]
+        manifest_path = csv_path.with_name(csv_path.name.removesuffix(".csv") + ".manifest.json")
+        stored = store.rows("SELECT manifest FROM exports WHERE export_id = ?", [prev["export_id"]])
+        _ensure_file(csv_path, data)
+        _ensure_file(manifest_path, stored[0][0].encode("utf-8"))
+        return ExportResult(prev["export_id"], iso.label, layout.name, csv_path, manifest_path,
+                            sha, len(rows), prev["revision"], "unchanged", ids)
+
+    revision = prev["revision"] + 1 if prev else 1
+    stem = f"pantau-{layout.name}-{iso.label}" + (f"-r{revision}" if revision > 1 else "")
+    csv_path = target_dir / f"{stem}.csv"
+    manifest_path = target_dir / f"{stem}.manifest.json"
+    export_id = f"{layout.name}-{iso.label}-r{revision}"
+    changes = None
+    added: list[str] = []
+    removed: list[str] = []
+    changed: list[str] = []
+    if prev is not None:
+        before = prev.get("row_sha256", {})
+        added = [c for c in ids if c not in before]
+        removed = sorted(c for c in before if c not in digests)
+        changed = [c for c in ids if c in before and before[c] != digests[c]]
+        changes = {
+            "previous_export_id": prev["export_id"], "previous_file": prev["file"],
+            "previous_csv_sha256": prev["csv_sha256"],
+            "added": added, "removed": removed, "changed": changed,
+        }
+    created_at = to_utc(now or utcnow())
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "export_id": export_id,
+        "week": iso.label,
+        "recipient": layout.name,
+        "recipient_title": layout.title,
+        "layout": {"name": f"{layout.name}.toml", "sha256": layout.sha256},
+        "file": csv_path.name,
+        "revision": revision,
+        "row_count": len(rows),
+        "csv_sha256": sha,
+        "filters": {
+            "verdict": "confirmed (human decision)",
+            "confirmed_from": iso.start.astimezone(WIB).isoformat(),
+            "confirmed_until": iso.end.astimezone(WIB).isoformat(),
+            "four_eyes": settings.review.four_eyes,
+        },
+        "pantau_version": __version__,
+        "model_versions": sorted(model_versions),
+        "audit_head": {"seq": audit.head_seq, "hash": audit.head_hash},
+        "created_at": created_at.isoformat(),
+        "created_by": created_by or _whoami(),
+        "changes": changes,
+        "case_ids": ids,
+        "row_sha256": digests,
+    }
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    _write_atomic(csv_path, data)
+    _write_atomic(manifest_path, manifest_text.encode("utf-8"))
+    with store.transaction():
+        store.upsert("exports", [{
+            "export_id": export_id, "week": iso.label, "recipient": layout.name,
+            "path": str(csv_path), "sha256": sha, "row_count": len(rows),
+            "manifest": manifest_text, "created_by": manifest["created_by"],
+            "created_at": created_at,
+        }], key=["export_id"])
+        store.upsert("export_rows", [{"export_id": export_id, "case_id": c} for c in ids],
+                     key=["export_id", "case_id"])
+    return ExportResult(export_id, iso.label, layout.name, csv_path, manifest_path, sha,
+                        len(rows), revision, "revised" if prev else "new", ids, added, removed,
+                        changed)
+
+
+def export_all(
+    store: Store,
+    week: str,
+    recipients: list[str] | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    created_by: str | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> list[ExportResult]:
+    """`export_week` for each recipient (default: ``settings.export.recipients``).
+
+    File names carry the recipient, so one `out_dir` can take them all.
+    """
+    settings = settings or get_settings()
+    names = recipients or settings.export.recipients
+    if not names:
+        raise ConfigError("no recipients configured (export.recipients) and none given")
+    return [
+        export_week(store, week, name, out_dir, created_by=created_by, settings=settings, now=now)
+        for name in names
+    ]
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"

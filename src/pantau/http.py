@@ -1,0 +1,358 @@
+"""The only network layer: allowed hosts, per-host token buckets, retries, size limits.
+
+Every request pantau makes goes through `HttpClient.get`. It is deliberately synchronous and
+sequential: collection is I/O bound, the machine is small and politeness matters more than
+throughput. Retries live here and only here; callers get either a `Fetched` (any status below
+500 except 429, so a Mastodon 401/403 reaches the platform client that records it) or a
+`FetchError` that names the URL.
+
+    with HttpClient(settings) as http:
+        page = http.get("https://t.me/s/somechannel", platform="telegram")
+"""
+
+from __future__ import annotations
+
+import email.utils
+import fnmatch
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from .collectors.base import Fetched
+from .config import RateLimit, Settings
+from .errors import FetchError, HostNotAllowed, ResponseTooLarge
+from .timeutil import parse_iso, utcnow
+
+log = logging.getLogger("pantau.http")
+
+MAX_REDIRECTS = 5
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+# Transport failures worth another try: timeouts, refused/reset connections, bodies cut short.
+RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@dataclass(slots=True)
+class HttpStats:
+    """What the HTTP layer did, for the run summary."""
+
+    requests: int = 0            # attempts sent, retries included
+    retries: int = 0
+    rate_limit_waits: int = 0    # times a token bucket made us wait
+    waited_seconds: float = 0.0  # total time slept (rate limits + retry back-off)
+    bytes: int = 0               # body bytes received
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+class TokenBucket:
+    """`requests` per `per_seconds`, bursts of up to `burst`; time comes from `clock`."""
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float]) -> None:
+        self.capacity = float(limit.burst)
+        self.rate = limit.requests / limit.per_seconds  # tokens per second
+        self.clock = clock
+        self.tokens = self.capacity
+        self.updated = clock()
+
+    def reserve(self) -> float:
+        """Take one token; return how long the caller must wait before using it."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        self.tokens -= 1.0
+        if self.tokens >= 0:
+            return 0.0
+        # In debt: the token becomes ours once the bucket has refilled to zero.
+        return -self.tokens / self.rate
+
+
+# --- allowed hosts --------------------------------------------------------------------------
+
+
+def _netloc(url_or_host: str) -> tuple[str, str]:
+    """(scheme, host[:port]) of a configured entry: a URL or a bare host pattern."""
+    if "://" in url_or_host:
+        parts = urlsplit(url_or_host)
+        return parts.scheme.lower(), parts.netloc.lower().rsplit("@", 1)[-1]
+    return "https", url_or_host.strip().lower().rstrip("/")
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class HostPolicy:
+    """Which hosts may be fetched, derived from `settings.platforms`.
+
+    Entries are host names, ``host:port`` or URLs; ``*`` wildcards are allowed in host names
+    (``*.bsky.network``) but never match an IP address, so no pattern can open the door to an
+    internal address: an IP host must be configured literally (as the loopback tests do).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        p = settings.platforms
+        self.patterns: dict[str, list[str]] = {
+            "telegram": [_netloc(p.telegram_base_url)[1]],
+            "bluesky": [_netloc(p.bluesky_appview_url)[1]]
+            + [_netloc(h)[1] for h in p.bluesky_pds_hosts],
+            "mastodon": [_netloc(h)[1] for h in p.mastodon_servers],
+            "media": [_netloc(h)[1] for h in p.media_hosts],
+        }
+
+    def allows(self, url: str, platform: str | None = None) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        if parts.username or parts.password:
+            return False  # credentials in URLs are never ours to send
+        host = parts.hostname.lower()
+        netloc = host if parts.port is None else f"{host}:{parts.port}"
+        groups = [platform] if platform else list(self.patterns)
+        for group in groups:
+            for pattern in self.patterns.get(group, []):
+                if pattern == netloc or (parts.port is None and pattern == host):
+                    return True
+                if "*" in pattern and not _is_ip_literal(host) and fnmatch.fnmatchcase(
+                    netloc, pattern
+                ):
+                    return True
+        return False
+
+    def check(self, url: str, platform: str) -> None:
+        if not self.allows(url, platform):
+            raise HostNotAllowed(
+                f"host is not a configured {platform} host (settings.platforms); not fetched",
+                url=url,
+            )
+
+
+# --- waiting hints from the server -----------------------------------------------------------
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds the server asks us to wait: ``Retry-After`` (seconds or HTTP date), else a
+    rate-limit reset header (``x-ratelimit-reset`` as used by Mastodon: an ISO time;
+    ``ratelimit-reset`` as used by Bluesky: epoch seconds). None when there is no usable hint."""
+    now = now or utcnow()
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                return max(0.0, (when - now).total_seconds())
+    for name in ("x-ratelimit-reset", "ratelimit-reset"):
+        value = headers.get(name)
+        if not value:
+            continue
+        value = value.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            try:
+                return max(0.0, (parse_iso(value) - now).total_seconds())
+            except ValueError:
+                continue
+        # Large numbers are epoch seconds; small ones are a delay (draft RateLimit headers).
+        return max(0.0, number - now.timestamp()) if number > 1e9 else max(0.0, number)
+    return None
+
+
+# --- the client -----------------------------------------------------------------------------
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
+        super().__init__(reason)
+        self.status = status
+        self.wait = wait
+
+
+class HttpClient:
+    """Polite, bounded, retried GETs to configured platform hosts only."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.http = settings.http
+        self.policy = HostPolicy(settings)
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng
+        self.stats = HttpStats()
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        token = settings.platforms.mastodon_token
+        self._mastodon_token = token.get_secret_value() if token else None
+        self.client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(
+                self.http.read_timeout, connect=self.http.connect_timeout
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            # Redirects are followed by hand so that every hop is checked against the policy.
+            follow_redirects=False,
+            # Proxies from the environment would bypass the host policy's intent; a proxy must
+            # be configured deliberately (not supported yet).
+            trust_env=False,
+        )
+
+    # -- context manager
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public
+    def get(
+        self, url: str, params: Mapping[str, str | int] | None = None, *, platform: str
+    ) -> Fetched:
+        """GET `url` (with `params`) as `platform` traffic.
+
+        Raises `HostNotAllowed` before any request when the host is not configured,
+        `ResponseTooLarge` when the body passes `settings.http.max_response_bytes`, and
+        `FetchError` when retries are exhausted. Other 4xx statuses are returned, not raised.
+        """
+        if params:
+            url = str(httpx.URL(url, params={k: str(v) for k, v in params.items()}))
+        self.policy.check(url, platform)
+        attempts = self.http.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                return self._attempt(url, platform)
+            except _Retryable as exc:
+                if attempt + 1 >= attempts:
+                    raise FetchError(
+                        f"gave up after {attempts} attempt(s): {exc}", url=url, status=exc.status
+                    ) from None
+                delay = self._backoff(attempt, exc.wait)
+                self.stats.retries += 1
+                log.warning(
+                    "%s: %s; retry %d/%d in %.1f s", url, exc, attempt + 1, attempts - 1, delay
+                )
+                self._wait(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- internals
+    def _backoff(self, attempt: int, server_wait: float | None) -> float:
+        cap = self.http.backoff_max
+        if server_wait is not None:
+            return min(server_wait, cap)
+        # Exponential back-off with full jitter (AWS architecture blog): spreads retries out.
+        return self.rng() * min(cap, self.http.backoff_base * (2**attempt))
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.stats.waited_seconds += seconds
+            self.sleep(seconds)
+
+    def _throttle(self, url: str, platform: str) -> None:
+        host = urlsplit(url).netloc.lower()
+        key = (platform, host)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            limit = self.http.rate_limits.get(platform)
+            if limit is None:
+                return
+            bucket = self._buckets[key] = TokenBucket(limit, self.clock)
+        wait = bucket.reserve()
+        if wait > 0:
+            self.stats.rate_limit_waits += 1
+            log.debug("%s: rate limit (%s), waiting %.2f s", host, platform, wait)
+            self._wait(wait)
+
+    def _headers_for(self, url: str, platform: str) -> dict[str, str]:
+        if platform == "mastodon" and self._mastodon_token:
+            # Only ever sent to configured Mastodon servers (the policy checked the host).
+            return {"Authorization": f"Bearer {self._mastodon_token}"}
+        return {}
+
+    def _attempt(self, url: str, platform: str) -> Fetched:
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            self._throttle(current, platform)
+            requested_at = utcnow()
+            self.stats.requests += 1
+            try:
+                with self.client.stream(
+                    "GET", current, headers=self._headers_for(current, platform)
+                ) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location", "")
+                        target = str(response.url.join(location))
+                        if not self.policy.allows(target, platform):
+                            raise HostNotAllowed(
+                                f"redirect from {current} to a host that is not configured; "
+                                "not followed",
+                                url=target,
+                            )
+                        log.info("%s: redirected to %s", current, target)
+                        current = target
+                        continue
+                    status = response.status_code
+                    if status in RETRY_STATUSES:
+                        wait = retry_after_seconds(response.headers)
+                        raise _Retryable(f"HTTP {status}", status=status, wait=wait)
+                    body = self._read_body(response, current)
+                    return Fetched(
+                        url=str(response.url),
+                        status=status,
+                        headers={k.lower(): v for k, v in response.headers.items()},
+                        content=body,
+                        requested_at=requested_at,
+                        platform=platform,
+                    )
+            except RETRY_EXCEPTIONS as exc:
+                raise _Retryable(f"{type(exc).__name__}: {exc or 'no detail'}") from None
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects", url=url)
+
+    def _read_body(self, response: httpx.Response, url: str) -> bytes:
+        limit = self.http.max_response_bytes
+        declared = response.headers.get("content-length")
+        encoded = "content-encoding" in response.headers
+        if declared and declared.isdigit() and not encoded and int(declared) > limit:
+            raise ResponseTooLarge(
+                f"declared size {int(declared)} bytes exceeds the limit of {limit}", url=url
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            self.stats.bytes += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(f"body exceeds the limit of {limit} bytes", url=url)
+            chunks.append(chunk)
+        # httpx checks Content-Length on real sockets; check again so a body cut short by any
+        # transport is retried rather than archived and parsed as if complete.
+        if declared and declared.isdigit() and not encoded and size < int(declared):
+            raise _Retryable(f"truncated body: {size} of {declared} bytes")
+        return b"".join(chunks)

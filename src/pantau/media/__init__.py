@@ -1,0 +1,46 @@
+"""Photo evidence: text (OCR) and partisan hand poses in images (issue 10; KE-05 / DS-07).
+
+    from pantau.media import analyze_image, photo_flags
+    analysis = analyze_image("post.jpg")             # hands + OCR text, or MediaError
+    flags = photo_flags(analysis, caption, election, when=post_time)
+    text_for_classifier = caption_with_image_text(caption, [analysis])   # "... [gambar] ..."
+
+Modules: `images` (safe loading, limits), `ocr` (Tesseract), `hands` (MediaPipe landmarks ->
+finger count and pose), `analyze` (both), `context` (election context in text), `signals`
+(the flag rule), `pending` (analyse archived images into `media_analyses`). Faces are never
+identified. `signals` and `pending` are imported on use (they pull in the store and elections).
+"""
+
+from __future__ import annotations
+
+from .analyze import ANALYZER_VERSION, IMAGE_TEXT_MARK, ImageAnalysis, analyze_image, caption_with_image_text
+from .hands import Hand, HandDetector, classify_landmarks, detect_hands
+from .images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LoadedImage, load_image
+from .ocr import OcrResult, read_text
+
+
+def photo_flags(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """See `pantau.media.signals.photo_flags`."""
+    from .signals import photo_flags as impl
+
+    return impl(*args, **kwargs)
+
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "IMAGE_TEXT_MARK",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "Hand",
+    "HandDetector",
+    "ImageAnalysis",
+    "LoadedImage",
+    "OcrResult",
+    "analyze_image",
+    "caption_with_image_text",
+    "classify_landmarks",
+    "detect_hands",
+    "load_image",
+    "photo_flags",
+    "read_text",
+]

@@ -1,0 +1,1 @@
+"""Export layouts shipped with pantau, one TOML file per recipient (see `pantau.export`)."""
