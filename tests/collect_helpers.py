@@ -43,7 +43,8 @@ class TelegramChannel:
         start = more.start()
         end = html.index("</section>", start)
         body = html[more.end():end]
-        blocks = re.split(r'(?=<div class="tgme_widget_message_wrap js-widget_message_wrap">)', body)
+        blocks = re.split(r'(?=<div class="tgme_widget_message_wrap js-widget_message_wrap">)',
+                          body)
         self.posts = [(int(re.search(r'data-post="[^"]+/(\d+)"', b).group(1)), b)
                       for b in blocks if "data-post=" in b]
         if empty:
@@ -156,15 +157,18 @@ class World:
         m = re.fullmatch(r"/api/v1/accounts/(\d+)/(statuses|following)", path)
         if m and m.group(2) == "statuses":
             url = f"{self.base}{path}"
+
+            def link(next_max: str, prev_min: str) -> dict[str, str]:
+                return {**js, "link": f'<{url}?limit=40&max_id={next_max}>; rel="next", '
+                                      f'<{url}?limit=40&min_id={prev_min}>; rel="prev"'}
+
             if q.get("max_id") == "117020580489281910":
-                return 200, {**js, "link": f'<{url}?limit=40&max_id=117020580452511285>; '
-                             f'rel="next", <{url}?limit=40&min_id=117020580481736214>; rel="prev"'}, \
-                    (FIX / "mastodon/account_statuses_page2_max_id.json").read_bytes()
+                return (200, link("117020580452511285", "117020580481736214"),
+                        (FIX / "mastodon/account_statuses_page2_max_id.json").read_bytes())
             if q.get("max_id") == "117020580452511285":
                 return 200, js, b"[]"
-            return 200, {**js, "link": f'<{url}?limit=40&max_id=117020580489281910>; '
-                         f'rel="next", <{url}?limit=40&min_id=117020580518794573>; rel="prev"'}, \
-                (FIX / "mastodon/account_statuses_page1.json").read_bytes()
+            return (200, link("117020580489281910", "117020580518794573"),
+                    (FIX / "mastodon/account_statuses_page1.json").read_bytes())
         if m:
             return 200, js, (FIX / "mastodon/account_following_hidden.json").read_bytes()
         m = re.fullmatch(r"/api/v1/statuses/(\d+)/(favourited_by|reblogged_by|context)", path)

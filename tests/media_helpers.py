@@ -8,10 +8,13 @@ tests/fixtures/hands/ (Apache-2.0, see the LICENSE there).
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from pantau.records import Calendar, Candidate, Election
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 HANDS_DIR = Path(__file__).parent / "fixtures" / "hands"
@@ -118,3 +121,32 @@ def synthetic_hand(
         rot = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
         p = p @ rot.T
     return p * 100.0  # pixels
+
+
+# --- elections (hand-made, after elections/*.toml) ------------------------------------------
+def jakarta_2024() -> Election:
+    return Election(
+        id="pilkada-2024-dki-jakarta", name="Pilkada 2024 DKI Jakarta", kind="pilkada",
+        timezone="Asia/Jakarta",
+        calendar=Calendar(vote=date(2024, 11, 27), candidate_registration=date(2024, 8, 27),
+                          candidate_determination=date(2024, 9, 22),
+                          campaign_start=date(2024, 9, 25), campaign_end=date(2024, 11, 23)),
+        candidates=[
+            Candidate(1, ["Ridwan Kamil", "Suswono"], aliases=["RIDO"], hashtags=["#RIDO"]),
+            Candidate(2, ["Dharma Pongrekun", "Kun Wardana"], aliases=["Dharma-Kun"]),
+            Candidate(3, ["Pramono Anung", "Rano Karno"], aliases=["Pramono-Rano", "Bang Doel"],
+                      parties=["PDI Perjuangan"], hashtags=["#PramonoRano"]),
+        ],
+    )
+
+
+def jakarta_2017() -> Election:
+    return Election(
+        id="pilkada-2017-dki-jakarta", name="Pilkada 2017 DKI Jakarta", kind="pilkada",
+        timezone="Asia/Jakarta", calendar=Calendar(vote=date(2017, 2, 15)),
+        candidates=[
+            Candidate(2, ["Basuki Tjahaja Purnama", "Djarot Saiful Hidayat"],
+                      hashtags=["#AhokDjarot"]),
+            Candidate(3, ["Anies Baswedan", "Sandiaga Uno"], hashtags=["#AniesSandi"]),
+        ],
+    )

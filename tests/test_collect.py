@@ -80,7 +80,8 @@ def test_collection_pages_records_state_and_never_duplicates(tmp_path: Path) -> 
 
         # Bluesky: two feed pages chained by cursor; likers of the watch-listed posts.
         feed = {a.id for name in ("getAuthorFeed_full.json", "getAuthorFeed_full_2.json")
-                for a in parse_author_feed((FIX / "bluesky/appview" / name).read_bytes()).activities}
+                for a in parse_author_feed((FIX / "bluesky/appview" / name).read_bytes())
+                .activities}
         assert feed <= ids(store, "bluesky")
         assert store.rows("SELECT count(*) FROM activities WHERE platform = 'bluesky' "
                           "AND type = 'like'")[0][0] > 0

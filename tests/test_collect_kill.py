@@ -85,5 +85,6 @@ def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Pat
         rows_a, rows_b = activity_rows(a), activity_rows(b)
         assert len(rows_a) > 30
         assert rows_b == rows_a
-        assert b.rows("SELECT count(*) FROM collection_runs WHERE finished_at IS NULL")[0][0] == kills
+        unfinished = b.rows("SELECT count(*) FROM collection_runs WHERE finished_at IS NULL")
+        assert unfinished[0][0] == kills
         assert verify(b).ok

@@ -211,7 +211,8 @@ def test_redirect_within_allowed_hosts_is_followed() -> None:
 
 
 def test_wildcards_never_match_ip_addresses() -> None:
-    settings = load_settings(platforms={"media_hosts": ["*"], "bluesky_pds_hosts": ["*.bsky.network"]})
+    settings = load_settings(
+        platforms={"media_hosts": ["*"], "bluesky_pds_hosts": ["*.bsky.network"]})
     policy = HostPolicy(settings)
     assert policy.allows("https://cdn.example/a.jpg", "media")
     assert not policy.allows("http://10.0.0.1/a.jpg", "media")

@@ -36,7 +36,8 @@ def parse_since(value: str | None) -> datetime | None:
 
 def collect_cmd(
     platform: list[str] = typer.Option(
-        None, "--platform", "-p", help="Only this platform (telegram, bluesky, mastodon); repeatable."),
+        None, "--platform", "-p",
+        help="Only this platform (telegram, bluesky, mastodon); repeatable."),
     account: list[str] = typer.Option(
         None, "--account", "-a", help="Only this handle (registered or watch-listed); repeatable."),
     since: str = typer.Option(

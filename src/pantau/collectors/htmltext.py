@@ -5,51 +5,78 @@ markup itself (indentation, the line breaks of a re-indented capture) means noth
 in a browser. Emoji stay: Telegram wraps each in ``<i class="emoji"><b>😀</b></i>``, whose
 text is the emoji itself.
 
-The node is changed in place (breaks become marker characters), so pass a node of a tree that
-is parsed for this purpose only.
+Breaks are marked *before* parsing (`mark_breaks`): one C-speed replace over the raw bytes is
+much cheaper than finding and replacing every ``<br>`` node after parsing, which matters for
+the Telegram parser's throughput.
 """
 
 from __future__ import annotations
 
-import re
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from selectolax.lexbor import LexborNode
+# A private-use character: never in real text, survives the HTML parser, and is not whitespace
+# for str.split() (ASCII control characters such as \x1e are).
+BREAK = "\ue000"
+_BREAK_BYTES = BREAK.encode("utf-8")
 
-_BREAK = "\x1e"           # a <br>: never in real text, and not matched by _SPACE below
-_SPACE = re.compile(r"[ \t\r\n\f\v\xa0]+")
 
+def mark_breaks(html: bytes) -> bytes:
+    """Replace every ``<br>``, ``<br/>``, ``<br />`` with the BREAK marker (bytes in and out).
 
-def node_text(node: LexborNode, *, paragraphs: bool = False) -> str:
-    """The visible text of `node`: <br> -> newline, <p> -> blank line, whitespace collapsed."""
-    for br in node.css("br"):
-        br.replace_with(_BREAK)
-    if paragraphs:
-        ps = node.css("p")
-        for p in ps[:-1]:
-            p.insert_after(_BREAK + _BREAK)
-    raw = node.text(deep=True)
-    return collapse(raw)
+    One split over the bytes (both platforms write the tag in lower case): cheaper than a
+    regex, or than one search per spelling.
+    """
+    parts = html.split(b"<br")
+    if len(parts) == 1:
+        return html
+    out = [parts[0]]
+    for part in parts[1:]:
+        end = part.find(b">")
+        if end < 0 or part[:end].strip(b" /\t\r\n"):
+            out.append(b"<br" + part)  # not a <br> tag after all (e.g. "<brx")
+        else:
+            out.append(_BREAK_BYTES + part[end + 1:])
+    return b"".join(out)
 
 
 def collapse(raw: str) -> str:
-    """Collapse markup whitespace; keep the explicit breaks, trimmed of spaces around them."""
-    text = _SPACE.sub(" ", raw)
-    if _BREAK in text:
-        text = "\n".join(line.strip() for line in text.split(_BREAK))
-    return text.strip()
+    """Collapse markup whitespace (nbsp too); BREAK markers become newlines, lines trimmed."""
+    if BREAK not in raw:
+        return " ".join(raw.split())
+    return "\n".join(" ".join(line.split()) for line in raw.split(BREAK)).strip()
 
 
-def node_links(node: LexborNode) -> tuple[list[str], list[str]]:
-    """(absolute http(s) link targets, hashtags) inside `node`, each once, in order."""
+def node_text(node: LexborNode | None) -> str:
+    """The visible text of a node of a tree parsed from `mark_breaks`-ed HTML."""
+    return collapse(node.text(deep=True)) if node is not None else ""
+
+
+def link_or_tag(a: LexborNode) -> tuple[str | None, str | None]:
+    """(absolute http(s) URL, None) or (None, hashtag) for one ``<a>``; (None, None) else."""
+    label = a.text(deep=True).strip()
+    if label.startswith("#") and len(label) > 1:
+        # Telegram: href="?q=%23tag"; Mastodon: href=".../tags/tag" with class="hashtag".
+        return None, label[1:]
+    href = (a.attributes.get("href") or "").strip()
+    if href.startswith(("http://", "https://")):
+        return href, None
+    return None, None
+
+
+def html_to_text(html: str) -> tuple[str, list[str], list[str]]:
+    """(text, links, hashtags) of an HTML fragment; ``<p>`` paragraphs become blank lines."""
+    if not html:
+        return "", [], []
+    data = mark_breaks(html.encode("utf-8")).replace(b"</p>", b"</p>" + _BREAK_BYTES * 2)
+    root = LexborHTMLParser(data).body
+    if root is None:
+        return "", [], []
     links: dict[str, None] = {}
     tags: dict[str, None] = {}
-    for a in node.css("a[href]"):
-        href = (a.attributes.get("href") or "").strip()
-        label = a.text(deep=True).strip()
-        if label.startswith("#") and len(label) > 1:
-            # Telegram: href="?q=%23tag"; Mastodon: href=".../tags/tag" with class="hashtag".
-            tags[label[1:]] = None
-            continue
-        if href.startswith(("http://", "https://")):
-            links[href] = None
-    return list(links), list(tags)
+    for a in root.css("a[href]"):
+        url, tag = link_or_tag(a)
+        if url:
+            links[url] = None
+        if tag:
+            tags[tag] = None
+    return node_text(root), list(links), list(tags)

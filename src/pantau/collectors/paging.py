@@ -197,7 +197,8 @@ def walk(ctx: Context, listing: Listing) -> Iterator[Page]:
                        state=update("error", str(exc), cursor_value=kept_cursor))
             return
         if fetched.status in REFUSED_STATUSES:
-            note = f"HTTP {fetched.status} at {fetched.url}: the server refuses unauthenticated reads"
+            note = (f"HTTP {fetched.status} at {fetched.url}: "
+                    "the server refuses unauthenticated reads")
             yield Page(L.source, L.key, identities=identities,
                        state=update("refused", note, cursor_value=kept_cursor))
             return

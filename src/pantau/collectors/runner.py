@@ -110,7 +110,9 @@ class _Ctx:
         return {r[0] for r in rows}
 
 
-def work_list(store: Store, platforms: Iterable[str], accounts: Iterable[str] | None) -> list[Target]:
+def work_list(
+    store: Store, platforms: Iterable[str], accounts: Iterable[str] | None
+) -> list[Target]:
     """Registered ASN accounts and watch-listed accounts, merged per (platform, handle)."""
     wanted = {a.strip().lstrip("@").lower() for a in accounts} if accounts else None
     platforms = list(platforms)

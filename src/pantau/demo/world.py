@@ -345,6 +345,9 @@ def _write_csv(path: str | Path, header: list[str], rows) -> Path:
 
 
 def _time_key(item: DemoPost | DemoLike | DemoFollow) -> tuple[int, int]:
+    # Mastodon pages by id (a snowflake of the time), so its lists are kept in id order.
+    if item.platform == "mastodon":
+        return (int(item.local_id), 0)
     return (item.ms, item.uid)
 
 

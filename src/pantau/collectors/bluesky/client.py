@@ -51,7 +51,8 @@ def resolve_did(ctx: Context, target: Target) -> tuple[str | None, list[Page], l
     if target.platform_id:
         return target.platform_id, [], []
     source = "bluesky:resolve"
-    fetched, failed = fetch_one(ctx, source, handle, _xrpc(ctx, "com.atproto.identity.resolveHandle"),
+    fetched, failed = fetch_one(ctx, source, handle,
+                                _xrpc(ctx, "com.atproto.identity.resolveHandle"),
                                 {"handle": handle}, "bluesky")
     if failed:
         return None, [failed], []
@@ -68,7 +69,8 @@ def author_feed_listing(ctx: Context, did: str, identities: list[Identity]) -> L
         source="bluesky:author_feed",
         key=did,
         platform="bluesky",
-        request=_paged(_xrpc(ctx, "app.bsky.feed.getAuthorFeed"), {"actor": did, "limit": FEED_LIMIT}),
+        request=_paged(_xrpc(ctx, "app.bsky.feed.getAuthorFeed"),
+                       {"actor": did, "limit": FEED_LIMIT}),
         parse=lambda f: P.parse_author_feed(f.content, source_url=f.url),
         # createdAt is set by clients, so a page is "old" only when its newest item is.
         mark=created_mark,
@@ -82,7 +84,8 @@ def follows_listing(ctx: Context, did: str) -> Listing:
         source="bluesky:follows",
         key=did,
         platform="bluesky",
-        request=_paged(_xrpc(ctx, "app.bsky.graph.getFollows"), {"actor": did, "limit": FEED_LIMIT}),
+        request=_paged(_xrpc(ctx, "app.bsky.graph.getFollows"),
+                       {"actor": did, "limit": FEED_LIMIT}),
         parse=lambda f: P.parse_follows(f.content, source_url=f.url),
     )
 
@@ -97,9 +100,9 @@ def _author_of(uri: str | None) -> str | None:
 def pds_base(ctx: Context, did: str) -> str | None:
     """Where the DID's repository lives: from its DID document when plc.directory is an allowed
     host, else the first configured PDS host without a wildcard; None when neither works."""
-    if did.startswith("did:plc:") and ctx.http.policy.allows(f"https://plc.directory/{did}", "bluesky"):
-        fetched, failed = fetch_one(ctx, "bluesky:pds", did, f"https://plc.directory/{did}", None,
-                                    "bluesky")
+    plc = f"https://plc.directory/{did}"
+    if did.startswith("did:plc:") and ctx.http.policy.allows(plc, "bluesky"):
+        fetched, _failed = fetch_one(ctx, "bluesky:pds", did, plc, None, "bluesky")
         if fetched is not None:
             try:
                 doc = json.loads(fetched.content)

@@ -61,7 +61,10 @@ def _linked(first_url: str, params: dict[str, str | int]):
     return request
 
 
-def lookup(ctx: Context, base: str, target: Target) -> tuple[str | None, list[Page], list[Identity]]:
+def lookup(
+    ctx: Context, base: str, target: Target
+) -> tuple[str | None, list[Page], list[Identity]]:
+    """The account id of `target`: cached, or from accounts/lookup."""
     if target.platform_id:
         return target.platform_id, [], []
     user = target.handle.lstrip("@").split("@", 1)[0]
@@ -98,7 +101,8 @@ def following_listing(base: str, account_id: str, handle: str) -> Listing:
         source="mastodon:following",
         key=f"{base}#{account_id}",
         platform="mastodon",
-        request=_linked(f"{base}/api/v1/accounts/{account_id}/following", {"limit": ACCOUNTS_LIMIT}),
+        request=_linked(f"{base}/api/v1/accounts/{account_id}/following",
+                        {"limit": ACCOUNTS_LIMIT}),
         parse=lambda f: P.parse_following(f.content, actor=handle, source_url=f.url),
         next_cursor=_link_next,
         empty_status=("hidden", "following list is empty or hidden by the account"),

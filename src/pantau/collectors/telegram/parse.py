@@ -8,13 +8,21 @@ from a page). Every message becomes one activity:
   forwarded post, when linked, is the target), ``post`` for everything else;
 - service messages ("Channel photo updated", "Live stream started", ...) are kept as ``post``
   with ``extra["service"] = True``: they are the channel's own acts and can matter (a candidate
-  photo as channel photo), and downstream stages may skip them;
+  photo as channel photo); later stages may skip them;
 - ``native_id`` = ``<channel>/<id>`` with the channel lower-cased (usernames are
-  case-insensitive; the stable activity id must not depend on how a page spells it), the URL
-  keeps the channel as written.
+  case-insensitive; a stable id must not depend on how a page spells it); the URL keeps the
+  channel as written;
+- polls, voice notes, round videos, stickers and files are read too (``media`` kinds
+  ``voice``, ``round_video``, ``sticker``, ``file``; a poll in ``extra["poll"]``).
 
 A message that cannot be read (no id, no time: a truncated page) goes to ``Parsed.problems``;
 the rest still parse. A body that is not a Telegram page at all raises `ParseError`.
+
+Speed (collections re-read archived pages, benchmarks in the report): the raw bytes are trimmed
+before parsing (the page head and the inline SVG bubble tails carry no content), and each
+message is read with ONE CSS query whose results arrive in document order and are dispatched
+on their class; selectors for rare features (polls, voice, ...) are only added when the page
+contains them at all.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from ...errors import ParseError
 from ...records import Activity, ActivityType, Media, Platform
 from ...timeutil import parse_iso, utcnow
 from ..base import ItemProblem, Parsed
-from ..htmltext import collapse, node_links, node_text
+from ..htmltext import link_or_tag, mark_breaks, node_text
 
 BASE_URL = "https://t.me"
 PAGE_SIZE = 20  # messages on a full t.me/s page; a shorter page without "more" is the oldest
@@ -39,6 +47,89 @@ PAGE_SIZE = 20  # messages on a full t.me/s page; a shorter page without "more" 
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*(['\"]?)(.*?)\1\s*\)")
 _VIEWS = re.compile(r"^([\d.,]+)\s*([KMB]?)$", re.IGNORECASE)
 _MULTIPLIER = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
+
+_MESSAGE = "div.tgme_widget_message[data-post]"
+# Selectors every message is read with, and optional ones keyed by a marker that must occur in
+# the page for them to be worth asking.
+_ALWAYS = (
+    ".tgme_widget_message_owner_name", ".tgme_widget_message_forwarded_from_name",
+    ".tgme_widget_message_text", ".tgme_widget_message_text a[href]",
+    ".tgme_widget_message_photo_wrap", ".tgme_widget_message_views",
+    ".tgme_widget_message_meta", ".tgme_widget_message_date time[datetime]",
+)
+_OPTIONAL = {
+    b"tgme_widget_message_from_author": (".tgme_widget_message_from_author",),
+    b"tgme_widget_message_video_player": (
+        ".tgme_widget_message_video_player", ".tgme_widget_message_video_thumb",
+        "video.tgme_widget_message_video",
+    ),
+    b"tgme_widget_message_roundvideo": (
+        ".tgme_widget_message_roundvideo_player", ".tgme_widget_message_roundvideo_thumb",
+        "video.tgme_widget_message_roundvideo",
+    ),
+    b"tgme_widget_message_voice": (
+        ".tgme_widget_message_voice_player", "audio.tgme_widget_message_voice",
+        ".tgme_widget_message_voice_duration",
+    ),
+    b"sticker": (
+        ".tgme_widget_message_sticker", ".tgme_widget_message_tgsticker_image",
+        "video.tgme_widget_message_videosticker",
+    ),
+    b"tgme_widget_message_document": (
+        ".tgme_widget_message_document_wrap", ".tgme_widget_message_document_title",
+        ".tgme_widget_message_document_extra",
+    ),
+    b"tgme_widget_message_link_preview": (
+        ".tgme_widget_message_link_preview", ".link_preview_site_name", ".link_preview_title",
+        ".link_preview_description", ".link_preview_image", ".link_preview_right_image",
+        ".link_preview_video_thumb",
+    ),
+    b"tgme_widget_message_poll": (
+        ".tgme_widget_message_poll_question", ".tgme_widget_message_poll_type",
+        ".tgme_widget_message_poll_option", ".tgme_widget_message_poll_option_text",
+        ".tgme_widget_message_poll_option_percent", ".tgme_widget_message_voters",
+    ),
+    b"message_media_not_supported": (".message_media_not_supported",),
+}
+# Class token -> role in the dispatch below (first known token of a node wins).
+_ROLE = {
+    "tgme_widget_message_owner_name": "owner",
+    "tgme_widget_message_from_author": "signature",
+    "tgme_widget_message_forwarded_from_name": "forward",
+    "tgme_widget_message_text": "text",
+    "tgme_widget_message_views": "views",
+    "tgme_widget_message_meta": "meta",
+    "tgme_widget_message_photo_wrap": "photo",
+    "tgme_widget_message_video_player": "player:video",
+    "tgme_widget_message_roundvideo_player": "player:round_video",
+    "tgme_widget_message_voice_player": "player:voice",
+    "tgme_widget_message_video_thumb": "thumb",
+    "tgme_widget_message_roundvideo_thumb": "thumb",
+    "tgme_widget_message_video": "source",
+    "tgme_widget_message_roundvideo": "source",
+    "tgme_widget_message_voice": "source",
+    "tgme_widget_message_voice_duration": "duration",
+    "tgme_widget_message_sticker": "sticker",
+    "tgme_widget_message_tgsticker_image": "sticker",
+    "tgme_widget_message_videosticker": "sticker",
+    "tgme_widget_message_document_wrap": "document",
+    "tgme_widget_message_document_title": "document_title",
+    "tgme_widget_message_document_extra": "document_size",
+    "tgme_widget_message_link_preview": "preview",
+    "link_preview_site_name": "preview:site_name",
+    "link_preview_title": "preview:title",
+    "link_preview_description": "preview:description",
+    "link_preview_image": "preview_image",
+    "link_preview_right_image": "preview_image",
+    "link_preview_video_thumb": "preview_image",
+    "tgme_widget_message_poll_question": "poll:question",
+    "tgme_widget_message_poll_type": "poll:type",
+    "tgme_widget_message_poll_option": "poll_option",
+    "tgme_widget_message_poll_option_text": "poll_option:text",
+    "tgme_widget_message_poll_option_percent": "poll_option:percent",
+    "tgme_widget_message_voters": "voters",
+    "message_media_not_supported": "unsupported",
+}
 
 
 class _BadMessage(ValueError):
@@ -84,134 +175,151 @@ def _post_ref(href: str | None) -> tuple[str | None, int | None]:
     return parts[0], msg
 
 
-def _text_of(node: LexborNode | None) -> str:
-    return collapse(node.text(deep=True)) if node is not None else ""
+def _cut(body: bytes, start: bytes, end: bytes) -> bytes:
+    """`body` without every ``start … end`` span (non-nested)."""
+    if start not in body:
+        return body
+    out: list[bytes] = []
+    i = 0
+    while (j := body.find(start, i)) >= 0:
+        k = body.find(end, j)
+        if k < 0:
+            break
+        out.append(body[i:j])
+        i = k + len(end)
+    out.append(body[i:])
+    return b"".join(out)
 
 
-def _decode(body: bytes | str) -> str:
-    if isinstance(body, bytes):
-        return body.decode("utf-8", errors="replace")  # t.me always serves UTF-8
-    return body
+def _prepare(body: bytes | str) -> bytes:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    main = data.find(b"<main")
+    if main > 0:
+        data = data[main:]  # <head> and the channel header hold no messages
+    return mark_breaks(_cut(data, b"<svg", b"</svg>"))
 
 
-def _media(msg: LexborNode, extra: dict[str, Any]) -> list[Media]:
-    media: list[Media] = []
-    for node in msg.css(".tgme_widget_message_photo_wrap"):
-        url = background_url(node)
-        if url:
-            media.append(Media(url=url, kind="photo"))
-    for node in msg.css(".tgme_widget_message_video_player"):
-        video = node.css_first("video[src]")
-        url = video.attributes.get("src") if video is not None else None
-        url = url or background_url(node.css_first(".tgme_widget_message_video_thumb"))
-        # A video too large for the preview has only its thumbnail; it is still a video.
-        media.append(Media(url=url or "", kind="video"))
-    for node in msg.css(".tgme_widget_message_roundvideo_player"):
-        video = node.css_first("video[src]")
-        url = video.attributes.get("src") if video is not None else None
-        url = url or background_url(node.css_first(".tgme_widget_message_roundvideo_thumb"))
-        media.append(Media(url=url or "", kind="round_video"))
-    for node in msg.css(".tgme_widget_message_voice_player"):
-        audio = node.css_first("audio[src]")
-        media.append(Media(url=(audio.attributes.get("src") or "") if audio else "", kind="voice"))
-        duration = node.css_first(".tgme_widget_message_voice_duration")
-        if duration is not None:
-            extra["voice_duration"] = _text_of(duration)
-    for node in msg.css(
-        ".tgme_widget_message_sticker, .tgme_widget_message_tgsticker_image, "
-        ".tgme_widget_message_videosticker"
-    ):
-        url = (node.attributes.get("data-webp") or node.attributes.get("src")
-               or background_url(node) or "")
-        media.append(Media(url=url, kind="sticker"))
-    documents = []
-    for node in msg.css(".tgme_widget_message_document_wrap"):
-        title = _text_of(node.css_first(".tgme_widget_message_document_title"))
-        size = _text_of(node.css_first(".tgme_widget_message_document_extra"))
-        documents.append({"title": title, "size": size})
-        media.append(Media(url=node.attributes.get("href") or "", kind="file"))
-    if documents:
-        extra["documents"] = documents
-    return media
+class _Reader:
+    """Collects one message's parts from the stream of its matching nodes."""
+
+    def __init__(self) -> None:
+        self.extra: dict[str, Any] = {}
+        self.media: list[Media] = []
+        self.links: dict[str, None] = {}
+        self.tags: dict[str, None] = {}
+        self.text: str | None = None
+        self.time: str | None = None
+        self.views: int | None = None
+        self.forward: LexborNode | None = None
+        self.player: Media | None = None
+        self.preview: dict[str, Any] | None = None
+        self.poll: dict[str, Any] | None = None
+        self.documents: list[dict[str, str]] = []
+
+    def feed(self, node: LexborNode, attrs: dict[str, str | None]) -> None:
+        if node.tag == "time":
+            self.time = self.time or attrs.get("datetime")
+            return
+        role = None
+        for token in (attrs.get("class") or "").split():
+            role = _ROLE.get(token)
+            if role:
+                break
+        if role is None:
+            if node.tag == "a":  # a link inside the message text
+                url, tag = link_or_tag(node)
+                if url:
+                    self.links[url] = None
+                if tag:
+                    self.tags[tag] = None
+            return
+        self._dispatch(role, node, attrs)
+
+    def _dispatch(  # noqa: C901 - a flat switch over the roles
+        self, role: str, node: LexborNode, attrs: dict[str, str | None]
+    ) -> None:
+        if role == "text":
+            if self.text is None:  # the outer one; an album caption nests a second
+                self.text = node_text(node)
+        elif role == "views":
+            self.views = parse_views(node_text(node))
+        elif role == "meta":
+            if "edited" in node.text(deep=True):
+                self.extra["edited"] = True
+        elif role == "owner":
+            self.extra["channel_title"] = node_text(node)
+        elif role == "signature":
+            self.extra["author_signature"] = node_text(node)
+        elif role == "forward":
+            self.forward = node
+        elif role == "photo":
+            url = background_url(node)
+            if url:
+                self.media.append(Media(url=url, kind="photo"))
+        elif role.startswith("player:"):
+            # A video too large for the preview has only a thumbnail; it is still a video.
+            self.player = Media(url="", kind=role.partition(":")[2])
+            self.media.append(self.player)
+        elif role == "thumb":
+            if self.player is not None and not self.player.url:
+                self.player.url = background_url(node) or ""
+        elif role == "source":
+            if self.player is not None and attrs.get("src"):
+                self.player.url = attrs["src"] or ""
+        elif role == "duration":
+            self.extra["voice_duration"] = node_text(node)
+        elif role == "sticker":
+            url = attrs.get("data-webp") or attrs.get("src") or background_url(node) or ""
+            self.media.append(Media(url=url, kind="sticker"))
+        elif role == "document":
+            self.documents.append({"title": "", "size": ""})
+            self.media.append(Media(url=attrs.get("href") or "", kind="file"))
+        elif role in ("document_title", "document_size") and self.documents:
+            self.documents[-1]["title" if role == "document_title" else "size"] = node_text(node)
+        elif role == "preview":
+            self.preview = {"url": attrs.get("href")}
+        elif role.startswith("preview:") and self.preview is not None:
+            self.preview[role.partition(":")[2]] = node_text(node)
+        elif role == "preview_image" and self.preview is not None:
+            self.preview["image"] = background_url(node)
+        elif role.startswith("poll:"):
+            self.poll = self.poll or {"question": "", "type": "", "options": [], "voters": None}
+            self.poll[role.partition(":")[2]] = node_text(node)
+        elif role == "poll_option" and self.poll is not None:
+            self.poll["options"].append({"text": "", "percent": ""})
+        elif role.startswith("poll_option:") and self.poll and self.poll["options"]:
+            self.poll["options"][-1][role.partition(":")[2]] = node_text(node)
+        elif role == "voters" and self.poll is not None:
+            self.poll["voters"] = parse_views(node_text(node).split(" ")[0])
+        elif role == "unsupported":
+            self.extra["unsupported_media"] = True
 
 
-def _poll(msg: LexborNode) -> dict[str, Any] | None:
-    poll = msg.css_first(".tgme_widget_message_poll")
-    if poll is None:
-        return None
-    options = []
-    for option in poll.css(".tgme_widget_message_poll_option"):
-        options.append({
-            "text": _text_of(option.css_first(".tgme_widget_message_poll_option_text")),
-            "percent": _text_of(option.css_first(".tgme_widget_message_poll_option_percent")),
-        })
-    voters = msg.css_first(".tgme_widget_message_voters")
-    return {
-        "question": _text_of(poll.css_first(".tgme_widget_message_poll_question")),
-        "type": _text_of(poll.css_first(".tgme_widget_message_poll_type")),
-        "options": options,
-        "voters": parse_views(_text_of(voters).split(" ")[0]) if voters is not None else None,
-    }
-
-
-def _link_preview(msg: LexborNode) -> dict[str, Any] | None:
-    node = msg.css_first(".tgme_widget_message_link_preview")
-    if node is None:
-        return None
-    image = node.css_first(".link_preview_image, .link_preview_right_image, "
-                           ".link_preview_video_thumb")
-    preview = {
-        "url": node.attributes.get("href"),
-        "site_name": _text_of(node.css_first(".link_preview_site_name")),
-        "title": _text_of(node.css_first(".link_preview_title")),
-        "description": node_text(d) if (d := node.css_first(".link_preview_description")) else "",
-        "image": background_url(image),
-    }
-    return {k: v for k, v in preview.items() if v}
-
-
-def _message(msg: LexborNode, observed: datetime) -> Activity:
-    post = msg.attributes.get("data-post") or ""
+def _message(
+    msg: dict[str, str | None], nodes: list[tuple[LexborNode, dict[str, str | None]]],
+    observed: datetime, reply: str | None,
+) -> Activity:
+    """One message from its attributes and its matching descendants (in document order)."""
+    post = msg.get("data-post") or ""
     channel, _, number = post.partition("/")
     if not channel or not number.isdigit():
         raise _BadMessage(f"data-post {post!r} is not <channel>/<id>")
-    time = msg.css_first(".tgme_widget_message_date time[datetime]") or msg.css_first(
-        "time[datetime]"
-    )
-    if time is None:
+    r = _Reader()
+    for node, attrs in nodes:
+        r.feed(node, attrs)
+    if not r.time:
         raise _BadMessage("message has no time[datetime] (truncated page?)")
-    created = parse_iso(time.attributes.get("datetime") or "")
-    extra: dict[str, Any] = {}
-
-    reply_to = None
-    reply = msg.css_first("a.tgme_widget_message_reply")
-    if reply is not None:
-        r_chan, r_id = _post_ref(reply.attributes.get("href"))
-        if r_chan and r_id is not None:
-            reply_to = f"{r_chan.lower()}/{r_id}"
-        # The quoted reply shows the other message's text; it must not be read as this one's.
-        reply.decompose()
-
-    classes = (msg.attributes.get("class") or "").split()
-    if "service_message" in classes:
+    created = parse_iso(r.time)
+    extra = r.extra
+    if "service_message" in (msg.get("class") or ""):
         extra["service"] = True
-    owner = msg.css_first(".tgme_widget_message_owner_name")
-    if owner is not None:
-        extra["channel_title"] = _text_of(owner)
-    signature = msg.css_first(".tgme_widget_message_from_author")
-    if signature is not None:
-        extra["author_signature"] = _text_of(signature)
-    meta = msg.css_first(".tgme_widget_message_meta")
-    if meta is not None and "edited" in meta.text(deep=True):
-        extra["edited"] = True
 
     kind = ActivityType.POST
     forwarded_from = target_id = target_author_id = target_author_handle = None
-    fwd = msg.css_first(".tgme_widget_message_forwarded_from_name")
-    if fwd is not None:
+    if r.forward is not None:
         kind = ActivityType.SHARE
-        name = _text_of(fwd)
-        href = fwd.attributes.get("href")
+        name = node_text(r.forward)
+        href = r.forward.attributes.get("href")
         f_chan, f_id = _post_ref(href)
         extra["forwarded_from_name"] = name
         if href:
@@ -224,34 +332,24 @@ def _message(msg: LexborNode, observed: datetime) -> Activity:
         else:
             forwarded_from = name  # a user who hides their account, or a private chat
 
-    text_node = msg.css_first(".js-message_text, .tgme_widget_message_text")
-    text = ""
-    links: list[str] = []
-    if text_node is not None:
-        links, tags = node_links(text_node)
-        if tags:
-            extra["hashtags"] = tags
-        text = node_text(text_node)
-    preview = _link_preview(msg)
-    if preview:
+    text = r.text or ""
+    if r.preview:
+        preview = {k: v for k, v in r.preview.items() if v}
         extra["link_preview"] = preview
-        if preview.get("url") and preview["url"] not in links:
-            links.append(preview["url"])
-    if links:
-        extra["links"] = links
-    poll = _poll(msg)
-    if poll:
-        extra["poll"] = poll
+        if preview.get("url"):
+            r.links[preview["url"]] = None
+    if r.links:
+        extra["links"] = list(r.links)
+    if r.tags:
+        extra["hashtags"] = list(r.tags)
+    if r.poll:
+        extra["poll"] = r.poll
         if not text:  # a poll's question and options are what it says
-            text = "\n".join([poll["question"], *(o["text"] for o in poll["options"])]).strip()
-    media = _media(msg, extra)
-    if msg.css_first(".message_media_not_supported") is not None and not media:
-        extra["unsupported_media"] = True
-
-    metrics: dict[str, Any] = {}
-    views = parse_views(_text_of(msg.css_first(".tgme_widget_message_views")) or None)
-    if views is not None:
-        metrics["views"] = views
+            text = "\n".join([r.poll["question"], *(o["text"] for o in r.poll["options"])])
+    if r.documents:
+        extra["documents"] = r.documents
+    if r.media and "unsupported_media" in extra:
+        del extra["unsupported_media"]  # a video's own "not supported in your browser" note
 
     return Activity(
         platform=Platform.TELEGRAM.value,
@@ -262,24 +360,57 @@ def _message(msg: LexborNode, observed: datetime) -> Activity:
         target_id=target_id,
         target_author_id=target_author_id,
         target_author_handle=target_author_handle,
-        text=text,
+        text=text.strip(),
         created_at=created,
         observed_at=observed,
         url=f"{BASE_URL}/{channel}/{int(number)}",
-        reply_to=reply_to,
+        reply_to=reply,
         forwarded_from=forwarded_from,
-        media=media,
-        media_count=len(media),
-        metrics=metrics,
+        media=r.media,
+        media_count=len(r.media),
+        metrics={"views": r.views} if r.views is not None else {},
         extra=extra,
     )
 
 
-def _page_channel(tree: LexborHTMLParser) -> str | None:
-    main = tree.css_first("main.tgme_main[data-url]")
-    if main is not None:
-        return (main.attributes.get("data-url") or "").strip("/").split("/")[-1] or None
-    return None
+def _owner(node: LexborNode) -> LexborNode | None:
+    while node is not None and "data-post" not in node.attributes:
+        node = node.parent
+    return node
+
+
+def _replies(tree: LexborHTMLParser) -> dict[str, str]:
+    """data-post -> replied-to native id; the quoted replies are then removed from the tree,
+    so the replied message's text is never read as this message's."""
+    found: dict[str, str] = {}
+    for reply in tree.css("a.tgme_widget_message_reply"):
+        owner = _owner(reply)
+        r_chan, r_id = _post_ref(reply.attributes.get("href"))
+        if owner is not None and r_chan and r_id is not None:
+            found[owner.attributes.get("data-post") or ""] = f"{r_chan.lower()}/{r_id}"
+        reply.decompose()
+    return found
+
+
+def _grouped(
+    tree: LexborHTMLParser, data: bytes
+) -> list[tuple[dict[str, str | None], list[tuple[LexborNode, dict[str, str | None]]]]]:
+    """Every message with its matching descendants, from ONE query over the document.
+
+    Results come in document order, so each message's parts follow it until the next one."""
+    selectors = [_MESSAGE, *_ALWAYS]
+    for marker, extra in _OPTIONAL.items():
+        if marker in data:
+            selectors.extend(extra)
+    groups: list[tuple[dict[str, str | None], list[tuple[LexborNode, dict[str, str | None]]]]]
+    groups = []
+    for node in tree.css(", ".join(selectors)):
+        attrs = node.attributes
+        if "data-post" in attrs and node.tag == "div":
+            groups.append((attrs, []))
+        elif groups:
+            groups[-1][1].append((node, attrs))
+    return groups
 
 
 def parse_channel_page(
@@ -287,37 +418,43 @@ def parse_channel_page(
 ) -> Parsed:
     """Parse a ``t.me/s/<channel>`` page (or a fragment of its messages) into activities."""
     observed = observed_at or utcnow()
-    tree = LexborHTMLParser(_decode(body))
-    messages = tree.css("div.tgme_widget_message[data-post]")
-    if not messages:
-        if tree.css_first(".tgme_channel_history, .tgme_widget_message_wrap") is None:
-            if tree.css_first(".tgme_page, .tgme_page_extra") is not None:
-                raise ParseError(
-                    "Telegram answered with a channel's join page, not its preview: the channel "
-                    "does not exist or has no public preview",
-                    source=source_url,
-                )
-            raise ParseError("not a Telegram channel page (no tgme_widget_message)",
-                             source=source_url)
+    data = _prepare(body)
+    tree = LexborHTMLParser(data)
+    messages = tree.css(_MESSAGE)
+    if not messages and tree.css_first(".tgme_channel_history, .tgme_widget_message_wrap") is None:
+        if tree.css_first(".tgme_page, .tgme_page_extra") is not None:
+            raise ParseError(
+                "Telegram answered with a channel's join page, not its preview: the channel "
+                "does not exist or has no public preview",
+                source=source_url,
+            )
+        raise ParseError("not a Telegram channel page (no tgme_widget_message)", source=source_url)
+
+    replies = _replies(tree) if b"tgme_widget_message_reply" in data else {}
     parsed = Parsed(info={"channel": None, "min_id": None, "max_id": None})
     ids: list[int] = []
-    for msg in messages:
-        ref = msg.attributes.get("data-post") or "?"
+    for attrs, nodes in _grouped(tree, data):
+        ref = attrs.get("data-post") or "?"
         try:
-            activity = _message(msg, observed)
+            activity = _message(attrs, nodes, observed, replies.get(ref))
         except Exception as exc:  # noqa: BLE001 - one bad message must not lose the page
             parsed.problems.append(ItemProblem(f"data-post={ref}", f"{type(exc).__name__}: {exc}"))
             continue
         parsed.activities.append(activity)
-        ids.append(int(activity.native_id.rsplit("/", 1)[1]))  # type: ignore[union-attr]
+        ids.append(int(ref.rsplit("/", 1)[1]))
 
-    channel = parsed.activities[0].actor_handle if parsed.activities else _page_channel(tree)
-    parsed.info["channel"] = channel
+    if parsed.activities:
+        parsed.info["channel"] = parsed.activities[0].actor_handle
+    else:
+        main = tree.css_first("main[data-url]")
+        url = main.attributes.get("data-url") if main is not None else None
+        parsed.info["channel"] = (url or "").strip("/").split("/")[-1] or None
     if ids:
         parsed.info["min_id"], parsed.info["max_id"] = min(ids), max(ids)
     more = tree.css_first("a.tme_messages_more[data-before]")
-    if more is not None and (more.attributes.get("data-before") or "").isdigit():
-        parsed.cursor = more.attributes["data-before"]
+    before = more.attributes.get("data-before") if more is not None else None
+    if before and before.isdigit():
+        parsed.cursor = before
     elif len(messages) >= PAGE_SIZE and ids:
         parsed.cursor = str(min(ids))
     return parsed

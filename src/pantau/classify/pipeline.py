@@ -1,0 +1,308 @@
+"""Classify in batches: texts against one election, or the store's pending activities.
+
+    from pantau.classify.pipeline import classify_texts, classify_pending
+    flags = classify_texts(["Ayo coblos no 2 #PrabowoGibran"], election, at=datetime(2024, 1, 5))
+    with Store.open() as store:
+        summary = classify_pending(store)
+
+Linking and masking run per text (precompiled regexes); the model runs once per batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .. import timeutil
+from ..config import get_settings
+from ..elections import load_election, stage_at, stage_window
+from ..records import Election, Flag, Stage, WatchAccount
+from ..store import Store
+from .linking import Linker, Links
+from .model import TextModel
+from .normalise import normalise
+from .rules import Context, campaign_probability, content_flags, interaction_flag
+
+CONTENT_TYPES = frozenset({"post", "comment", "share", "quote"})
+DEFAULT_THRESHOLD = 0.5
+
+
+def prepare(texts: Sequence[str], linker: Linker, election_id: str | None = None
+            ) -> tuple[list[Links], list[str]]:
+    """Normalise, link and mask each text: (links per text, model input per text)."""
+    links = [linker.link("", election_id, normalised=normalise(t or "")) for t in texts]
+    return links, [lk.masked() for lk in links]
+
+
+def resolve_threshold(model: TextModel, threshold: float | None = None) -> float:
+    """Explicit value, else settings.classifier.threshold, else the model's tuned one."""
+    if threshold is not None:
+        return threshold
+    configured = get_settings().classifier.threshold
+    if configured is not None:
+        return configured
+    return model.threshold if model.threshold is not None else DEFAULT_THRESHOLD
+
+
+def _stage(election: Election, when: datetime | None) -> Stage:
+    return stage_at(election, when) if when is not None else Stage.BEFORE
+
+
+def classify_texts(
+    texts: Sequence[str],
+    election: Election,
+    *,
+    at: datetime | None = None,
+    dates: Sequence[datetime | None] | None = None,
+    ids: Sequence[str] | None = None,
+    model: TextModel | None = None,
+    threshold: float | None = None,
+    explain: bool = True,
+    linker: Linker | None = None,
+) -> list[list[Flag]]:
+    """Flags for each text (content rules only). `dates[i]` or else `at` decides the stage.
+
+    A text without a date (neither given) is outside every window and gets no flag.
+    """
+    model = model or TextModel.load()
+    threshold = resolve_threshold(model, threshold)
+    linker = linker or Linker(election)
+    links, prepared = prepare(texts, linker, election.id)
+    proba = model.predict_proba(prepared)
+    classes = model.classes_
+    out: list[list[Flag]] = []
+    for i, link in enumerate(links):
+        when = dates[i] if dates is not None and dates[i] is not None else at
+        stage = _stage(election, when)
+        ctx = Context(ids[i] if ids is not None else f"row:{i}", election, stage, model.version,
+                      threshold)
+        out.append(_content(ctx, link, proba[i], classes, prepared[i], model, explain))
+    return out
+
+
+def _content(ctx: Context, link: Links, row: np.ndarray, classes: list[str], prepared: str,
+             model: TextModel, explain: bool) -> list[Flag]:
+    if ctx.family is None or not link.signals:
+        return []
+    p = dict(zip(classes, (float(v) for v in row), strict=True))
+    features: list[str] = []
+    if explain and campaign_probability(p) >= 0.2:
+        label = max(("support", "invitation", "attack"), key=lambda k: p.get(k, 0.0))
+        features = model.explain(prepared, k=4, label=label)
+    return content_flags(ctx, link, p, features)
+
+
+def strongest(flags: Sequence[Flag]) -> Flag | None:
+    """The flag to show for an act: flagged first, then the highest confidence."""
+    if not flags:
+        return None
+    return max(flags, key=lambda f: (f.flagged, f.confidence))
+
+
+# --- the store -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PendingSummary:
+    model_version: str
+    elections: list[str] = field(default_factory=list)
+    activities: int = 0            # (activity, election) pairs classified now
+    flags: int = 0
+    flagged: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+_PENDING_SQL = """
+SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_author_id,
+       a.target_author_handle, a.text, a.created_at, a.media_count
+FROM activities a
+WHERE a.created_at >= ? AND a.created_at < ?
+  AND EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform AND (
+        c.handle = lower(ltrim(a.actor_handle, '@'))
+        OR (c.platform_id IS NOT NULL AND c.platform_id = a.actor_id)))
+  AND NOT EXISTS (SELECT 1 FROM classifications k WHERE k.activity_id = a.activity_id
+        AND k.election_id = ? AND k.model_version = ?)
+ORDER BY a.activity_id
+"""
+
+
+def _watch_index(store: Store, election: Election) -> tuple[dict, dict]:
+    """(platform, handle or id) -> WatchAccount, and (platform, post id) -> WatchAccount of
+    posts written by watch-listed accounts (the targets of likes and shares)."""
+    accounts: dict[tuple[str, str], WatchAccount] = {}
+    for acc in election.accounts:
+        accounts[(acc.platform, acc.handle.lower().lstrip("@"))] = acc
+    for platform, handle, pid in store.rows(
+        "SELECT platform, handle, platform_id FROM watch_accounts "
+        "WHERE election_id = ? AND platform_id IS NOT NULL", [election.id]
+    ):
+        acc = accounts.get((platform, handle.lower().lstrip("@")))
+        if acc is not None:
+            accounts[(platform, pid)] = acc
+    posts: dict[tuple[str, str], WatchAccount] = {}
+    if accounts:
+        for platform, handle, actor_id, native_id, activity_id in store.rows(
+            "SELECT platform, actor_handle, actor_id, native_id, activity_id FROM activities "
+            "WHERE type IN ('post', 'share', 'quote', 'comment')"
+        ):
+            acc = accounts.get((platform, (handle or "").lower().lstrip("@"))) or accounts.get(
+                (platform, actor_id or ""))
+            if acc is not None:
+                for key in (native_id, activity_id):
+                    if key:
+                        posts[(platform, key)] = acc
+    return accounts, posts
+
+
+def _interaction(row: dict[str, Any], accounts: dict, posts: dict) -> tuple[WatchAccount, str] | None:
+    platform = row["platform"]
+    for value, via in ((row["target_author_handle"], "target_author_handle"),
+                       (row["target_author_id"], "target_author_id"),
+                       (row["target_id"], "target_id")):
+        if value:
+            acc = accounts.get((platform, str(value).lower().lstrip("@"))) or accounts.get(
+                (platform, str(value)))
+            if acc is not None:
+                return acc, via
+    if row["target_id"]:
+        acc = posts.get((platform, str(row["target_id"])))
+        if acc is not None:
+            return acc, "target_post"
+    return None
+
+
+def classify_pending(
+    store: Store,
+    *,
+    model: TextModel | None = None,
+    batch_size: int | None = None,
+    threshold: float | None = None,
+    election_ids: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PendingSummary:
+    """Classify activities of registered ASN not yet classified with this model.
+
+    For each loaded election whose window covers the act's date; writes `flags` and
+    `classifications` in bulk, one transaction per batch. Running it again does nothing new;
+    a new model version classifies everything again beside the old results.
+    """
+    model = model or TextModel.load()
+    threshold = resolve_threshold(model, threshold)
+    batch_size = batch_size or get_settings().classifier.batch_size
+    ids = list(election_ids) if election_ids is not None else [
+        r[0] for r in store.rows("SELECT election_id FROM elections ORDER BY 1")]
+    summary = PendingSummary(model.version, ids)
+    for eid in ids:
+        election = load_election(store, eid)
+        window = stage_window(election)
+        linker = Linker(election)
+        accounts, posts = _watch_index(store, election)
+        frame = store.df(_PENDING_SQL, [window.start, window.end, eid, model.version])
+        total = len(frame)
+        for start in range(0, total, batch_size):
+            batch = frame.iloc[start:start + batch_size].to_dict("records")
+            flags, done = _classify_batch(batch, election, linker, model, threshold,
+                                          accounts, posts)
+            _write(store, flags, done, eid, model.version)
+            summary.activities += len(done)
+            summary.flags += len(flags)
+            for f in flags:
+                summary.flagged += f.flagged
+                summary.by_rule[f.rule] = summary.by_rule.get(f.rule, 0) + 1
+            if progress is not None:
+                progress(min(start + batch_size, total), total)
+    return summary
+
+
+def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Linker,
+                    model: TextModel, threshold: float, accounts: dict, posts: dict
+                    ) -> tuple[list[Flag], dict[str, int]]:
+    texts = [r["text"] or "" if r["type"] in CONTENT_TYPES else "" for r in rows]
+    links, prepared = prepare(texts, linker, election.id)
+    has_text = [i for i, t in enumerate(texts) if t.strip()]
+    proba = model.predict_proba([prepared[i] for i in has_text])
+    row_proba = {i: proba[j] for j, i in enumerate(has_text)}
+    classes = model.classes_
+    flags: list[Flag] = []
+    done: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        created = row["created_at"]
+        created = created.to_pydatetime() if hasattr(created, "to_pydatetime") else created
+        ctx = Context(row["activity_id"], election, stage_at(election, created), model.version,
+                      threshold, row["type"], int(row["media_count"] or 0))
+        found: list[Flag] = []
+        hit = _interaction(row, accounts, posts)
+        target_is_campaign = False
+        if i in row_proba:
+            content = _content(ctx, links[i], row_proba[i], classes, prepared[i], model, True)
+            found.extend(content)
+            target_is_campaign = any(f.flagged for f in content)
+        if hit is not None:
+            flag = interaction_flag(ctx, hit[0], via=hit[1], target_is_campaign=target_is_campaign)
+            if flag is not None:
+                found.append(flag)
+        # One flag per case (rule + candidate): keep the most confident.
+        unique: dict[str, Flag] = {}
+        for f in found:
+            if f.case_id not in unique or f.confidence > unique[f.case_id].confidence:
+                unique[f.case_id] = f
+        flags.extend(unique.values())
+        done[row["activity_id"]] = len(unique)
+    return flags, done
+
+
+_FLAG_SCHEMA = pa.schema([
+    ("case_id", pa.string()), ("model_version", pa.string()), ("activity_id", pa.string()),
+    ("election_id", pa.string()), ("rule", pa.string()), ("stage", pa.string()),
+    ("candidate", pa.int32()), ("confidence", pa.float64()), ("flagged", pa.bool_()),
+    ("reason_id", pa.string()), ("reason_en", pa.string()), ("signals", pa.string()),
+    ("classified_at", pa.timestamp("us", tz="UTC")),
+])
+_CLASSIFIED_SCHEMA = pa.schema([
+    ("activity_id", pa.string()), ("election_id", pa.string()), ("model_version", pa.string()),
+    ("classified_at", pa.timestamp("us", tz="UTC")), ("n_flags", pa.int32()),
+])
+
+
+def flags_table(flags: Sequence[Flag], classified_at: datetime) -> pa.Table:
+    cols: dict[str, list[Any]] = {name: [] for name in _FLAG_SCHEMA.names}
+    for f in flags:
+        cols["case_id"].append(f.case_id)
+        cols["model_version"].append(f.model_version)
+        cols["activity_id"].append(f.activity_id)
+        cols["election_id"].append(f.election_id)
+        cols["rule"].append(f.rule)
+        cols["stage"].append(f.stage)
+        cols["candidate"].append(f.candidate)
+        cols["confidence"].append(f.confidence)
+        cols["flagged"].append(f.flagged)
+        cols["reason_id"].append(f.reason_id)
+        cols["reason_en"].append(f.reason_en)
+        cols["signals"].append(json.dumps(f.signals, ensure_ascii=False, default=str))
+        cols["classified_at"].append(classified_at)
+    return pa.table(cols, schema=_FLAG_SCHEMA)
+
+
+def _write(store: Store, flags: list[Flag], done: dict[str, int], election_id: str,
+           version: str) -> None:
+    now = timeutil.utcnow()
+    classified = pa.table({
+        "activity_id": list(done), "election_id": [election_id] * len(done),
+        "model_version": [version] * len(done), "classified_at": [now] * len(done),
+        "n_flags": list(done.values()),
+    }, schema=_CLASSIFIED_SCHEMA)
+    with store.transaction():
+        if flags:
+            store.upsert("flags", flags_table(flags, now), key=["case_id", "model_version"])
+        store.upsert("classifications", classified,
+                     key=["activity_id", "election_id", "model_version"])
+
+
+__all__ = ["PendingSummary", "classify_pending", "classify_texts", "flags_table", "prepare",
+           "resolve_threshold", "strongest"]
