@@ -10,7 +10,8 @@ Hand-made parts (everything else is a capture, unchanged):
   by cutting it at message boundaries and rewriting the "load older" link, so that paging with
   ``?before=`` can be exercised; an empty channel is that page with no posts.
 - Bluesky: a ``cursor`` is added to `getAuthorFeed_full.json` to chain it to `_full_2`;
-  resolveHandle, empty getRepostedBy/getQuotes and the listRecords body are hand-made.
+  resolveHandle, empty getRepostedBy/getQuotes and one like record in listRecords are
+  hand-made (the other record is the captured like_record.json).
 - Mastodon: the lookup answers `account.json` with the id of the statuses' author; `Link` headers are those recorded with the captures (PROVENANCE.md), pointed at
   the test host; the third statuses page is an empty list.
 """
@@ -29,7 +30,11 @@ import httpx
 FIX = Path(__file__).parent / "fixtures"
 
 Response = tuple[int, dict[str, str], bytes]
+MASTODON_SERVER = "mastodon.test"    # handles are user@mastodon.test, served by the world
 STATUSES_ACCOUNT = "117020565966271181"  # author of the captured statuses pages
+DAN_DID = "did:plc:dantestdantestdantest00"  # registered ASN account dan.test (hand-made)
+WATCHED_POST = "at://user(0)/app.bsky.feed.post/3kwatchedpost2"  # by alice.test, watch-listed
+WATCHED_LIKE_AT = "2024-11-20T01:02:03.000Z"
 
 
 class TelegramChannel:
@@ -127,7 +132,7 @@ class World:
         if path == "/s/emptychan":
             return 200, html, self.empty_channel.page(None)
         if path == "/xrpc/com.atproto.identity.resolveHandle":
-            dids = {"alice.test": "user(0)", "dan.test": "user(2)"}
+            dids = {"dan.test": DAN_DID}
             if q.get("handle") in dids:
                 return 200, js, json.dumps({"did": dids[q["handle"]]}).encode()
             return 400, js, b'{"error":"InvalidRequest","message":"Unable to resolve handle"}'
@@ -144,8 +149,13 @@ class World:
         if path == "/xrpc/app.bsky.graph.getFollows":
             return 200, js, _json("bluesky/appview/getFollows.json")
         if path == "/xrpc/com.atproto.repo.listRecords":
+            # The captured like (of the liker's own post: not kept) and a hand-made like of a
+            # watch-listed author's post (kept).
             like = json.loads((FIX / "bluesky/atproto_sdk/like_record.json").read_text())
-            return 200, js, json.dumps({"records": [like]}).encode()
+            watched = {"uri": f"at://{DAN_DID}/app.bsky.feed.like/3kwatchlike22", "cid": "cids(9)",
+                       "value": {"$type": "app.bsky.feed.like", "createdAt": WATCHED_LIKE_AT,
+                                 "subject": {"uri": WATCHED_POST, "cid": "cids(8)"}}}
+            return 200, js, json.dumps({"records": [watched, like]}).encode()
         if path == "/api/v1/accounts/lookup":
             if q.get("acct") == "mastodonpy_test":
                 # The captured account, given the id of the account whose statuses were
@@ -227,7 +237,8 @@ def loopback_settings(base: str) -> dict[str, object]:
             "telegram_base_url": base,
             "bluesky_appview_url": base,
             "bluesky_pds_hosts": [base],
-            "mastodon_servers": [base],
+            "mastodon_servers": [MASTODON_SERVER],
+            "mastodon_base_urls": {MASTODON_SERVER: base},
         },
         "http": {"backoff_base": 0.001, "backoff_max": 0.01, "max_retries": 3,
                  "rate_limits": {k: fast for k in ("telegram", "bluesky", "mastodon", "media")}},
@@ -241,17 +252,16 @@ def loopback_env(base: str) -> dict[str, str]:
         "PANTAU_PLATFORMS__TELEGRAM_BASE_URL": base,
         "PANTAU_PLATFORMS__BLUESKY_APPVIEW_URL": base,
         "PANTAU_PLATFORMS__BLUESKY_PDS_HOSTS": json.dumps([base]),
-        "PANTAU_PLATFORMS__MASTODON_SERVERS": json.dumps([base]),
+        "PANTAU_PLATFORMS__MASTODON_SERVERS": json.dumps([MASTODON_SERVER]),
+        "PANTAU_PLATFORMS__MASTODON_BASE_URLS": json.dumps({MASTODON_SERVER: base}),
         "PANTAU_HTTP__BACKOFF_BASE": "0.001",
         "PANTAU_HTTP__BACKOFF_MAX": "0.01",
         "PANTAU_HTTP__RATE_LIMITS": json.dumps(s["http"]["rate_limits"]),  # type: ignore[index]
     }
 
 
-def seed_work_list(store, host: str) -> None:
-    """Registered ASN accounts and watch-listed accounts on every platform of the world.
-
-    `host` is the world's host:port, the server part of Mastodon handles."""
+def seed_work_list(store) -> None:
+    """Registered ASN accounts and watch-listed accounts on every platform of the world."""
     from pantau.timeutil import utcnow
 
     now = utcnow()
@@ -260,12 +270,15 @@ def seed_work_list(store, host: str) -> None:
         {"platform": "telegram", "handle": "topwar_official", "nip": nip, "added_at": now},
         {"platform": "telegram", "handle": "emptychan", "nip": nip, "added_at": now},
         {"platform": "bluesky", "handle": "dan.test", "nip": nip, "added_at": now},
-        {"platform": "mastodon", "handle": f"mastodonpy_test@{host}", "nip": nip, "added_at": now},
-        {"platform": "mastodon", "handle": f"private@{host}", "nip": nip, "added_at": now},
+        {"platform": "mastodon", "handle": f"mastodonpy_test@{MASTODON_SERVER}", "nip": nip, "added_at": now},
+        {"platform": "mastodon", "handle": f"private@{MASTODON_SERVER}", "nip": nip, "added_at": now},
     ], key=["platform", "handle"])
     store.upsert("watch_accounts", [
-        {"election_id": "test", "platform": "bluesky", "handle": "alice.test", "role": "campaign"},
-        {"election_id": "test", "platform": "mastodon", "handle": f"mastodonpy_test@{host}",
+        # Resolved by an earlier run: the capture's placeholder DID (not a did: string, so
+        # resolveHandle could not have answered it).
+        {"election_id": "test", "platform": "bluesky", "handle": "alice.test", "role": "campaign",
+         "platform_id": "user(0)"},
+        {"election_id": "test", "platform": "mastodon", "handle": f"mastodonpy_test@{MASTODON_SERVER}",
          "role": "campaign"},
     ], key=["election_id", "platform", "handle"])
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from collect_helpers import FIX, World, activity_rows, loopback_settings, seed_work_list
+from collect_helpers import (
+    DAN_DID,
+    FIX,
+    MASTODON_SERVER,
+    WATCHED_POST,
+    World,
+    activity_rows,
+    loopback_settings,
+    seed_work_list,
+)
 from pantau.collectors.bluesky.parse import parse_author_feed
 from pantau.collectors.mastodon.parse import parse_statuses
 from pantau.collectors.runner import collect
@@ -18,14 +27,14 @@ from pantau.evidence import verify
 from pantau.http import HttpClient
 from pantau.store import Store
 
-HOST = "127.0.0.1:8999"
 
 
 def open_world(tmp_path: Path, world: World | None = None):
-    world = world or World(f"http://{HOST}")
-    settings = load_settings(home=tmp_path, **loopback_settings(world.base))
-    store = Store.open(settings=settings)
-    seed_work_list(store, HOST)
+    world = world or World()
+    settings = load_settings(**loopback_settings(world.base))
+    # An explicit database path: PANTAU_HOME (set by conftest) would win over `home=`.
+    store = Store.open(tmp_path / "pantau.duckdb", settings=settings)
+    seed_work_list(store)
     http = HttpClient(settings, transport=world.transport(), sleep=lambda s: None)
     return world, settings, store, http
 
@@ -69,9 +78,9 @@ def test_collection_pages_records_state_and_never_duplicates(tmp_path: Path) -> 
 
         # Mastodon: Link paging until an empty page; following hidden; a 403 is "refused".
         assert expected_mastodon_status_ids() <= ids(store, "mastodon")
-        key = f"http://{HOST}#117020565966271181"
+        key = f"{world.base}#117020565966271181"
         assert state(store, "mastodon:following", key)[2] == "hidden"
-        refused = state(store, "mastodon:account", f"private@{HOST}")
+        refused = state(store, "mastodon:account", f"private@{MASTODON_SERVER}")
         assert refused[2] == "refused" and "403" in refused[3]
         assert any("private@" in r for r in first.refused)
         mastodon_types = {r[0] for r in store.rows(
@@ -86,12 +95,15 @@ def test_collection_pages_records_state_and_never_duplicates(tmp_path: Path) -> 
         assert store.rows("SELECT count(*) FROM activities WHERE platform = 'bluesky' "
                           "AND type = 'like'")[0][0] > 0
 
+        # Own likes (listRecords on the PDS) are kept only when they point at a watched author.
+        own = store.rows("SELECT target_id FROM activities WHERE platform = 'bluesky' "
+                         "AND type = 'like' AND actor_id = ?", [DAN_DID])
+        assert own == [(WATCHED_POST,)]
+
         # Handles resolved once and cached.
         cached = dict(store.rows("SELECT handle, platform_id FROM accounts"))
-        assert cached["dan.test"] == "user(2)"
-        assert cached[f"mastodonpy_test@{HOST}"] == "117020565966271181"
-        assert store.rows("SELECT platform_id FROM watch_accounts WHERE handle = 'alice.test'"
-                          ) == [("user(0)",)]
+        assert cached["dan.test"] == DAN_DID
+        assert cached[f"mastodonpy_test@{MASTODON_SERVER}"] == "117020565966271181"
 
         # Every activity points at archived evidence, and the archive verifies.
         assert store.rows("SELECT count(*) FROM activities a LEFT JOIN evidence e "
@@ -118,7 +130,7 @@ def test_faults_are_retried_or_quarantined_and_a_rerun_loses_nothing(tmp_path: P
         collect(clean, settings, http=http, engagement_posts=2)
         expected = activity_rows(clean)
 
-    world = World(f"http://{HOST}")
+    world = World()
     world.fault("/s/topwar_official", None, "429", "500")                 # retried
     world.fault("/s/topwar_official", {"before": "71000"}, "cutoff")     # retried
     world.fault("/s/topwar_official", {"before": "70996"}, "truncated")  # quarantined

@@ -20,15 +20,13 @@ def world_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     world = World()
     world.fault("/s/topwar_official", {"before": "70996"}, "truncated")
     server, base = world.serve()
-    for key in [k for k in __import__("os").environ if k.startswith("PANTAU_")]:
-        monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PANTAU_HOME", str(tmp_path / "home"))
     for key, value in loopback_env(base).items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     with Store.open() as store:
-        seed_work_list(store, base.split("//", 1)[1])
+        seed_work_list(store)
     yield tmp_path / "home"
     server.shutdown()
     get_settings.cache_clear()

@@ -34,9 +34,14 @@ def _env(home: Path, base: str) -> dict[str, str]:
     return env
 
 
-def _seed(home: Path, host: str) -> None:
-    with Store.open(settings=load_settings(home=home)) as store:
-        seed_work_list(store, host)
+def _store(home: Path, read_only: bool = False) -> Store:
+    # An explicit path: this process's PANTAU_HOME (from conftest) is not the run's home.
+    return Store.open(home / "pantau.duckdb", settings=load_settings(), read_only=read_only)
+
+
+def _seed(home: Path) -> None:
+    with _store(home) as store:
+        seed_work_list(store)
 
 
 def _run(home: Path, base: str) -> subprocess.Popen:
@@ -48,12 +53,11 @@ def _run(home: Path, base: str) -> subprocess.Popen:
 def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     world = World(delay=0.01)
     server, base = world.serve()
-    host = base.split("//", 1)[1]
     try:
         clean, killed = tmp_path / "clean", tmp_path / "killed"
         for home in (clean, killed):
             home.mkdir()
-            _seed(home, host)
+            _seed(home)
 
         proc = _run(clean, base)
         _, stderr = proc.communicate(timeout=180)
@@ -80,8 +84,7 @@ def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Pat
     finally:
         server.shutdown()
 
-    with Store.open(settings=load_settings(home=clean), read_only=True) as a, \
-            Store.open(settings=load_settings(home=killed), read_only=True) as b:
+    with _store(clean, read_only=True) as a, _store(killed, read_only=True) as b:
         rows_a, rows_b = activity_rows(a), activity_rows(b)
         assert len(rows_a) > 30
         assert rows_b == rows_a

@@ -91,3 +91,9 @@ def test_bad_election_file_is_a_clean_error(tmp_path, capsys):
     missing = Path(tmp_path / "nope.toml")
     assert main(["media", "analyze", str(photo), "--election", str(missing)]) != 0
     assert "nope.toml" in capsys.readouterr().err
+
+
+def test_pending_on_an_empty_store_prints_a_summary(capsys):
+    assert main(["media", "pending", "--no-ocr"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["pending"] == 0 and summary["analyzed"] == 0 and summary["errors"] == []

@@ -65,6 +65,9 @@ class PlatformSettings(_Section):
     bluesky_pds_hosts: list[str] = Field(default_factory=lambda: ["bsky.social", "*.bsky.network"])
     # Mastodon servers we may read; an account on another server is skipped with a note.
     mastodon_servers: list[str] = Field(default_factory=list)
+    # Server name -> base URL override, for tests and the demo (e.g. "mastodon.demo" ->
+    # "http://127.0.0.1:8765"): handles stay user@server, requests go to the given URL.
+    mastodon_base_urls: dict[str, str] = Field(default_factory=dict)
     # Hosts images may be downloaded from (photo evidence).
     media_hosts: list[str] = Field(
         default_factory=lambda: ["cdn*.telesco.pe", "cdn.bsky.app", "*.files.mastodon.social"]

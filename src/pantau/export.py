@@ -407,12 +407,21 @@ def _select(store: Store, week: IsoWeek, four_eyes: bool) -> list[tuple[str, Cas
     return sorted(chosen, key=lambda item: (item[1].exportable_seq or 0, item[0]))
 
 
-def _notes(store: Store, case_id: str, state: CaseState) -> str:
-    rows = store.rows(
-        "SELECT note FROM decisions WHERE case_id = ? AND verdict = 'confirmed' AND seq <= ? "
-        "AND note <> '' ORDER BY seq", [case_id, state.exportable_seq],
-    )
-    return " | ".join(r[0] for r in rows)
+def _notes(store: Store, selected: list[tuple[str, CaseState]]) -> dict[str, str]:
+    """The notes of each case's standing confirmation run, up to the deciding one (one query)."""
+    upto = {cid: st.exportable_seq for cid, st in selected}
+    runs: dict[str, list[str]] = {}
+    for cid, seq, verdict, note in store.rows(
+        "SELECT case_id, seq, verdict, coalesce(note, '') FROM decisions "
+        "WHERE case_id IN (SELECT unnest(?)) ORDER BY seq", [list(upto)],
+    ):
+        if seq > (upto[cid] or 0):
+            continue
+        if verdict != "confirmed":
+            runs[cid] = []                 # a non-confirmation ends the run before
+        elif note:
+            runs.setdefault(cid, []).append(note)
+    return {cid: " | ".join(notes) for cid, notes in runs.items()}
 
 
 def export_week(
@@ -447,12 +456,13 @@ def export_week(
     rows: list[list[Any]] = []
     digests: dict[str, str] = {}
     model_versions: set[str] = set()
+    notes = _notes(store, selected) if selected else {}
     for cid, state in selected:
         row = {k: (None if _isna(v) else v) for k, v in by_id[cid].items()}
         check = check_evidence(home, row["evidence_id"], row["evidence_path"])
         if check is not None and not check.verifies:
             raise EvidenceError(f"case {cid}: evidence does not verify, not exported: {check.detail}")
-        values = _field_values(row, state, _notes(store, cid, state), layout)
+        values = _field_values(row, state, notes.get(cid, ""), layout)
         cells = [values[c.field] for c in layout.columns]
         rows.append(cells)
         digests[cid] = hashlib.sha256(

@@ -107,7 +107,8 @@ class HostPolicy:
             "telegram": [_netloc(p.telegram_base_url)[1]],
             "bluesky": [_netloc(p.bluesky_appview_url)[1]]
             + [_netloc(h)[1] for h in p.bluesky_pds_hosts],
-            "mastodon": [_netloc(h)[1] for h in p.mastodon_servers],
+            "mastodon": [_netloc(h)[1] for h in p.mastodon_servers]
+            + [_netloc(u)[1] for u in p.mastodon_base_urls.values()],
             "media": [_netloc(h)[1] for h in p.media_hosts],
         }
 

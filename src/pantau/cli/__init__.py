@@ -50,6 +50,9 @@ COMMAND_MODULES = [
     "evidence",
     "review",
     "media",
+    "parse",
+    "imports",
+    "maintenance",
 ]
 
 

@@ -12,6 +12,9 @@ the Telegram parser's throughput.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # A private-use character: never in real text, survives the HTML parser, and is not whitespace
@@ -51,13 +54,17 @@ def node_text(node: LexborNode | None) -> str:
     return collapse(node.text(deep=True)) if node is not None else ""
 
 
-def link_or_tag(a: LexborNode) -> tuple[str | None, str | None]:
+def link_or_tag(
+    a: LexborNode, attrs: dict[str, str | None] | None = None
+) -> tuple[str | None, str | None]:
     """(absolute http(s) URL, None) or (None, hashtag) for one ``<a>``; (None, None) else."""
-    label = a.text(deep=True).strip()
-    if label.startswith("#") and len(label) > 1:
-        # Telegram: href="?q=%23tag"; Mastodon: href=".../tags/tag" with class="hashtag".
-        return None, label[1:]
-    href = (a.attributes.get("href") or "").strip()
+    attrs = attrs if attrs is not None else a.attributes
+    href = (attrs.get("href") or "").strip()
+    if href.startswith("?q=%23"):  # Telegram's hashtag search link
+        return None, unquote(href[6:])
+    if "hashtag" in (attrs.get("class") or "") or attrs.get("rel") == "tag":  # Mastodon
+        label = a.text(deep=True).strip()
+        return None, label.lstrip("#") or None
     if href.startswith(("http://", "https://")):
         return href, None
     return None, None
@@ -79,4 +86,5 @@ def html_to_text(html: str) -> tuple[str, list[str], list[str]]:
             links[url] = None
         if tag:
             tags[tag] = None
-    return node_text(root), list(links), list(tags)
+    text = re.sub(r"\n{3,}", "\n\n", node_text(root))  # a <br> closing a paragraph
+    return text, list(links), list(tags)

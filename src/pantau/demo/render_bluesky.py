@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from .media import image_bytes
 from .world import DemoAccount, DemoFollow, DemoImage, DemoLike, DemoPost, World, page_before
 
 
@@ -49,7 +50,7 @@ def _facets(text: str) -> list[dict[str, Any]]:
 
 
 def _blob_size(image: DemoImage) -> int:
-    return 40_000 + int(image.key[-6:], 32) % 90_000
+    return len(image_bytes(image))  # the true size: rendered posters and hand photos are cached
 
 
 def record(world: World, post: DemoPost) -> dict[str, Any]:

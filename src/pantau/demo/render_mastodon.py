@@ -48,7 +48,10 @@ def account_json(world: World, a: DemoAccount) -> dict[str, Any]:
         "following_count": 0 if a.hidden_network else len(ix.follows_by.get(a.uid, ())),
         "statuses_count": len(statuses),
         "last_status_at": iso(statuses[-1].ms)[:10] if statuses else None,
-        "hide_collections": a.hidden_network, "noindex": False, "emojis": [], "roles": [],
+        "hide_collections": a.hidden_network, "show_media": True, "show_media_replies": True,
+        "show_featured": True, "noindex": False,
+        "feature_approval": {"automatic": [], "manual": [], "current_user": "denied"},
+        "avatar_description": "", "header_description": "", "emojis": [], "roles": [],
         "fields": [],
     }
 
@@ -107,13 +110,14 @@ def status_json(world: World, post: DemoPost, base: str) -> dict[str, Any]:
         "reblogs_count": len(ix.shares.get(post.uid, ())),
         "favourites_count": len(ix.likes_of.get(post.uid, ())), "quotes_count": 0,
         "edited_at": None, "favourited": False, "reblogged": False, "muted": False,
-        "bookmarked": False, "content": f"<p>{body}</p>" if body else "", "filtered": [],
+        "bookmarked": False, "pinned": False, "content": f"<p>{body}</p>" if body else "", "filtered": [],
         "reblog": status_json(world, post.target, base) if reblog else None,
         "application": None if reblog else {"name": "Web", "website": None},
         "account": account_json(world, author),
         "media_attachments": [] if reblog else _media(post, base),
-        "mentions": mentions, "tags": tags, "emojis": [], "quote": None, "card": None,
-        "poll": None,
+        "mentions": mentions, "tags": tags, "emojis": [], "tagged_collections": [],
+        "quote": None, "card": None, "poll": None,
+        "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
     }
 
 

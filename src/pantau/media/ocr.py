@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -158,6 +159,9 @@ def run_tesseract(image: Image.Image, *, source: str = "<image>", psm: int = 3) 
         proc = subprocess.run(
             [exe, "stdin", "stdout", "-l", LANGUAGES, "--psm", str(psm), "tsv"],
             input=buf.getvalue(), capture_output=True, timeout=TIMEOUT_SECONDS,
+            # One OpenMP thread: on small machines Tesseract's threads only contend with each
+            # other and with the hand detector; several images in parallel scale better.
+            env={**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")},
         )
     except subprocess.TimeoutExpired:
         raise MediaError(f"OCR took longer than {TIMEOUT_SECONDS:.0f} s", source=source) from None

@@ -154,7 +154,7 @@ def engagement_listings(ctx: Context, post_uri: str) -> list[Listing]:
         listing("bluesky:reposted_by", "app.bsky.feed.getRepostedBy",
                 lambda f: P.parse_reposted_by(f.content, target=post_uri, source_url=f.url)),
         listing("bluesky:quotes", "app.bsky.feed.getQuotes",
-                lambda f: P.parse_quotes(f.content, source_url=f.url)),
+                lambda f: P.parse_quotes(f.content, target=post_uri, source_url=f.url)),
     ]
 
 

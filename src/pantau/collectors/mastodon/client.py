@@ -37,15 +37,20 @@ ACCOUNTS_LIMIT = 80
 
 
 def server_base(ctx: Context, server: str) -> str | None:
-    """The base URL of a configured server named in a handle (``user@server``)."""
+    """The base URL of a configured server named in a handle (``user@server``).
+
+    `mastodon_servers` entries are server names (``https://`` is implied) or URLs;
+    `mastodon_base_urls` may send a configured server's requests elsewhere (demo, tests)."""
+    platforms = ctx.settings.platforms
     server = server.lower()
-    for entry in ctx.settings.platforms.mastodon_servers:
+    for entry in platforms.mastodon_servers:
         if "://" in entry:
             parts = urlsplit(entry)
             if parts.netloc.lower() == server:
                 return f"{parts.scheme}://{parts.netloc}"
         elif entry.lower().rstrip("/") == server:
-            return f"https://{server}"
+            overrides = {k.lower(): v for k, v in platforms.mastodon_base_urls.items()}
+            return overrides.get(server, f"https://{server}").rstrip("/")
     return None
 
 
@@ -97,30 +102,34 @@ def statuses_listing(base: str, account_id: str, identities: list[Identity]) -> 
 
 
 def following_listing(base: str, account_id: str, handle: str) -> Listing:
+    """Whom a registered account follows; an empty first page means "hidden"."""
     return Listing(
         source="mastodon:following",
         key=f"{base}#{account_id}",
         platform="mastodon",
         request=_linked(f"{base}/api/v1/accounts/{account_id}/following",
                         {"limit": ACCOUNTS_LIMIT}),
-        parse=lambda f: P.parse_following(f.content, actor=handle, source_url=f.url),
+        parse=lambda f: P.parse_following(f.content, actor=handle, actor_id=account_id,
+                                          source_url=f.url),
         next_cursor=_link_next,
         empty_status=("hidden", "following list is empty or hidden by the account"),
     )
 
 
-def status_listings(base: str, status_id: str) -> list[Listing]:
+def status_listings(base: str, status_id: str, author_id: str) -> list[Listing]:
     """Who favourited and reblogged one watch-listed status, and the replies to it."""
     root = f"{base}/api/v1/statuses/{status_id}"
     key = f"{base}#{status_id}"
     return [
         Listing("mastodon:favourited_by", key, "mastodon",
                 _linked(f"{root}/favourited_by", {"limit": ACCOUNTS_LIMIT}),
-                lambda f: P.parse_favourited_by(f.content, target=status_id, source_url=f.url),
+                lambda f: P.parse_favourited_by(f.content, target=status_id,
+                                                target_author=author_id, source_url=f.url),
                 next_cursor=_link_next),
         Listing("mastodon:reblogged_by", key, "mastodon",
                 _linked(f"{root}/reblogged_by", {"limit": ACCOUNTS_LIMIT}),
-                lambda f: P.parse_reblogged_by(f.content, target=status_id, source_url=f.url),
+                lambda f: P.parse_reblogged_by(f.content, target=status_id,
+                                               target_author=author_id, source_url=f.url),
                 next_cursor=_link_next),
         # One response holds the whole thread; it is fetched again each run for new replies.
         Listing("mastodon:context", key, "mastodon", _linked(f"{root}/context", {}),
@@ -150,5 +159,5 @@ def collect(ctx: Context, target: Target, *, engagement_posts: int = 20) -> Iter
         for post in ctx.recent_posts("mastodon", account_id, engagement_posts):
             status_id = numeric_id(post)
             if status_id:
-                for listing in status_listings(base, status_id):
+                for listing in status_listings(base, status_id, account_id):
                     yield from walk(ctx, listing)

@@ -50,85 +50,56 @@ _MULTIPLIER = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 
 _MESSAGE = "div.tgme_widget_message[data-post]"
 # Selectors every message is read with, and optional ones keyed by a marker that must occur in
-# the page for them to be worth asking.
+# the page for them to be worth asking. Parts of rare containers (a poll's options, a link
+# preview's title) are looked up inside the container instead: cheaper than making every
+# node of the page match more selectors.
 _ALWAYS = (
-    ".tgme_widget_message_owner_name", ".tgme_widget_message_forwarded_from_name",
-    ".tgme_widget_message_text", ".tgme_widget_message_text a[href]",
-    ".tgme_widget_message_photo_wrap", ".tgme_widget_message_views",
-    ".tgme_widget_message_meta", ".tgme_widget_message_date time[datetime]",
+    ".tgme_widget_message_forwarded_from_name", ".tgme_widget_message_text",
+    ".tgme_widget_message_text a[href]", ".tgme_widget_message_photo_wrap",
+    ".tgme_widget_message_views", ".tgme_widget_message_date time[datetime]",
 )
 _OPTIONAL = {
+    b"edited": (".tgme_widget_message_meta",),
     b"tgme_widget_message_from_author": (".tgme_widget_message_from_author",),
-    b"tgme_widget_message_video_player": (
-        ".tgme_widget_message_video_player", ".tgme_widget_message_video_thumb",
-        "video.tgme_widget_message_video",
-    ),
-    b"tgme_widget_message_roundvideo": (
-        ".tgme_widget_message_roundvideo_player", ".tgme_widget_message_roundvideo_thumb",
-        "video.tgme_widget_message_roundvideo",
-    ),
-    b"tgme_widget_message_voice": (
-        ".tgme_widget_message_voice_player", "audio.tgme_widget_message_voice",
-        ".tgme_widget_message_voice_duration",
+    b"_player": (
+        ".tgme_widget_message_video_player", ".tgme_widget_message_roundvideo_player",
+        ".tgme_widget_message_voice_player",
     ),
     b"sticker": (
         ".tgme_widget_message_sticker", ".tgme_widget_message_tgsticker_image",
         "video.tgme_widget_message_videosticker",
     ),
-    b"tgme_widget_message_document": (
-        ".tgme_widget_message_document_wrap", ".tgme_widget_message_document_title",
-        ".tgme_widget_message_document_extra",
-    ),
-    b"tgme_widget_message_link_preview": (
-        ".tgme_widget_message_link_preview", ".link_preview_site_name", ".link_preview_title",
-        ".link_preview_description", ".link_preview_image", ".link_preview_right_image",
-        ".link_preview_video_thumb",
-    ),
-    b"tgme_widget_message_poll": (
-        ".tgme_widget_message_poll_question", ".tgme_widget_message_poll_type",
-        ".tgme_widget_message_poll_option", ".tgme_widget_message_poll_option_text",
-        ".tgme_widget_message_poll_option_percent", ".tgme_widget_message_voters",
-    ),
+    b"tgme_widget_message_document_wrap": (".tgme_widget_message_document_wrap",),
+    b"tgme_widget_message_link_preview": (".tgme_widget_message_link_preview",),
+    b"tgme_widget_message_poll": (".tgme_widget_message_poll", ".tgme_widget_message_voters"),
     b"message_media_not_supported": (".message_media_not_supported",),
 }
 # Class token -> role in the dispatch below (first known token of a node wins).
 _ROLE = {
-    "tgme_widget_message_owner_name": "owner",
     "tgme_widget_message_from_author": "signature",
     "tgme_widget_message_forwarded_from_name": "forward",
     "tgme_widget_message_text": "text",
     "tgme_widget_message_views": "views",
     "tgme_widget_message_meta": "meta",
     "tgme_widget_message_photo_wrap": "photo",
-    "tgme_widget_message_video_player": "player:video",
-    "tgme_widget_message_roundvideo_player": "player:round_video",
-    "tgme_widget_message_voice_player": "player:voice",
-    "tgme_widget_message_video_thumb": "thumb",
-    "tgme_widget_message_roundvideo_thumb": "thumb",
-    "tgme_widget_message_video": "source",
-    "tgme_widget_message_roundvideo": "source",
-    "tgme_widget_message_voice": "source",
-    "tgme_widget_message_voice_duration": "duration",
+    "tgme_widget_message_video_player": "video",
+    "tgme_widget_message_roundvideo_player": "round_video",
+    "tgme_widget_message_voice_player": "voice",
     "tgme_widget_message_sticker": "sticker",
     "tgme_widget_message_tgsticker_image": "sticker",
     "tgme_widget_message_videosticker": "sticker",
     "tgme_widget_message_document_wrap": "document",
-    "tgme_widget_message_document_title": "document_title",
-    "tgme_widget_message_document_extra": "document_size",
     "tgme_widget_message_link_preview": "preview",
-    "link_preview_site_name": "preview:site_name",
-    "link_preview_title": "preview:title",
-    "link_preview_description": "preview:description",
-    "link_preview_image": "preview_image",
-    "link_preview_right_image": "preview_image",
-    "link_preview_video_thumb": "preview_image",
-    "tgme_widget_message_poll_question": "poll:question",
-    "tgme_widget_message_poll_type": "poll:type",
-    "tgme_widget_message_poll_option": "poll_option",
-    "tgme_widget_message_poll_option_text": "poll_option:text",
-    "tgme_widget_message_poll_option_percent": "poll_option:percent",
+    "tgme_widget_message_poll": "poll",
     "tgme_widget_message_voters": "voters",
     "message_media_not_supported": "unsupported",
+}
+# Player kind -> (selector of the playable source, selector of its thumbnail).
+_PLAYER_PARTS = {
+    "video": ("video.tgme_widget_message_video[src]", ".tgme_widget_message_video_thumb"),
+    "round_video": ("video.tgme_widget_message_roundvideo[src]",
+                    ".tgme_widget_message_roundvideo_thumb"),
+    "voice": ("audio.tgme_widget_message_voice[src]", None),
 }
 
 
@@ -155,10 +126,15 @@ def background_url(node: LexborNode | None) -> str | None:
     """The URL in a ``style="background-image:url('…')"``; protocol-relative made https."""
     if node is None:
         return None
-    match = _BG_URL.search(node.attributes.get("style") or "")
-    if not match or not match.group(2):
+    style = node.attributes.get("style") or ""
+    start = style.find("background-image")
+    start = style.find("url(", start) if start >= 0 else -1
+    if start < 0:
         return None
-    url = match.group(2)
+    end = style.find(")", start)
+    url = style[start + 4 : end if end > 0 else None].strip().strip("'\"")
+    if not url:
+        return None
     return "https:" + url if url.startswith("//") else url
 
 
@@ -199,6 +175,10 @@ def _prepare(body: bytes | str) -> bytes:
     return mark_breaks(_cut(data, b"<svg", b"</svg>"))
 
 
+def _first_text(node: LexborNode, selector: str) -> str:
+    return node_text(node.css_first(selector))
+
+
 class _Reader:
     """Collects one message's parts from the stream of its matching nodes."""
 
@@ -211,7 +191,6 @@ class _Reader:
         self.time: str | None = None
         self.views: int | None = None
         self.forward: LexborNode | None = None
-        self.player: Media | None = None
         self.preview: dict[str, Any] | None = None
         self.poll: dict[str, Any] | None = None
         self.documents: list[dict[str, str]] = []
@@ -227,7 +206,7 @@ class _Reader:
                 break
         if role is None:
             if node.tag == "a":  # a link inside the message text
-                url, tag = link_or_tag(node)
+                url, tag = link_or_tag(node, attrs)
                 if url:
                     self.links[url] = None
                 if tag:
@@ -246,8 +225,6 @@ class _Reader:
         elif role == "meta":
             if "edited" in node.text(deep=True):
                 self.extra["edited"] = True
-        elif role == "owner":
-            self.extra["channel_title"] = node_text(node)
         elif role == "signature":
             self.extra["author_signature"] = node_text(node)
         elif role == "forward":
@@ -256,41 +233,53 @@ class _Reader:
             url = background_url(node)
             if url:
                 self.media.append(Media(url=url, kind="photo"))
-        elif role.startswith("player:"):
-            # A video too large for the preview has only a thumbnail; it is still a video.
-            self.player = Media(url="", kind=role.partition(":")[2])
-            self.media.append(self.player)
-        elif role == "thumb":
-            if self.player is not None and not self.player.url:
-                self.player.url = background_url(node) or ""
-        elif role == "source":
-            if self.player is not None and attrs.get("src"):
-                self.player.url = attrs["src"] or ""
-        elif role == "duration":
-            self.extra["voice_duration"] = node_text(node)
+        elif role in _PLAYER_PARTS:
+            source_sel, thumb_sel = _PLAYER_PARTS[role]
+            source = node.css_first(source_sel)
+            url = source.attributes.get("src") if source is not None else None
+            if not url and thumb_sel:
+                # A video too large for the preview has only a thumbnail; still a video.
+                url = background_url(node.css_first(thumb_sel))
+            self.media.append(Media(url=url or "", kind=role))
+            if role == "voice":
+                self.extra["voice_duration"] = _first_text(
+                    node, ".tgme_widget_message_voice_duration")
         elif role == "sticker":
             url = attrs.get("data-webp") or attrs.get("src") or background_url(node) or ""
             self.media.append(Media(url=url, kind="sticker"))
         elif role == "document":
-            self.documents.append({"title": "", "size": ""})
+            self.documents.append({
+                "title": _first_text(node, ".tgme_widget_message_document_title"),
+                "size": _first_text(node, ".tgme_widget_message_document_extra"),
+            })
             self.media.append(Media(url=attrs.get("href") or "", kind="file"))
-        elif role in ("document_title", "document_size") and self.documents:
-            self.documents[-1]["title" if role == "document_title" else "size"] = node_text(node)
         elif role == "preview":
-            self.preview = {"url": attrs.get("href")}
-        elif role.startswith("preview:") and self.preview is not None:
-            self.preview[role.partition(":")[2]] = node_text(node)
-        elif role == "preview_image" and self.preview is not None:
-            self.preview["image"] = background_url(node)
-        elif role.startswith("poll:"):
-            self.poll = self.poll or {"question": "", "type": "", "options": [], "voters": None}
-            self.poll[role.partition(":")[2]] = node_text(node)
-        elif role == "poll_option" and self.poll is not None:
-            self.poll["options"].append({"text": "", "percent": ""})
-        elif role.startswith("poll_option:") and self.poll and self.poll["options"]:
-            self.poll["options"][-1][role.partition(":")[2]] = node_text(node)
-        elif role == "voters" and self.poll is not None:
-            self.poll["voters"] = parse_views(node_text(node).split(" ")[0])
+            image = node.css_first(
+                ".link_preview_image, .link_preview_right_image, .link_preview_video_thumb")
+            self.preview = {
+                "url": attrs.get("href"),
+                "site_name": _first_text(node, ".link_preview_site_name"),
+                "title": _first_text(node, ".link_preview_title"),
+                "description": _first_text(node, ".link_preview_description"),
+                "image": background_url(image),
+            }
+        elif role == "poll":
+            self.poll = {
+                "question": _first_text(node, ".tgme_widget_message_poll_question"),
+                "type": _first_text(node, ".tgme_widget_message_poll_type"),
+                "options": [
+                    {
+                        "text": _first_text(option, ".tgme_widget_message_poll_option_text"),
+                        "percent": _first_text(option,
+                                               ".tgme_widget_message_poll_option_percent"),
+                    }
+                    for option in node.css(".tgme_widget_message_poll_option")
+                ],
+                "voters": None,
+            }
+        elif role == "voters":  # in the footer, after the poll
+            if self.poll is not None:
+                self.poll["voters"] = parse_views(node_text(node).split(" ")[0])
         elif role == "unsupported":
             self.extra["unsupported_media"] = True
 
@@ -420,8 +409,9 @@ def parse_channel_page(
     observed = observed_at or utcnow()
     data = _prepare(body)
     tree = LexborHTMLParser(data)
-    messages = tree.css(_MESSAGE)
-    if not messages and tree.css_first(".tgme_channel_history, .tgme_widget_message_wrap") is None:
+    replies = _replies(tree) if b"tgme_widget_message_reply" in data else {}
+    groups = _grouped(tree, data)
+    if not groups and tree.css_first(".tgme_channel_history, .tgme_widget_message_wrap") is None:
         if tree.css_first(".tgme_page, .tgme_page_extra") is not None:
             raise ParseError(
                 "Telegram answered with a channel's join page, not its preview: the channel "
@@ -430,10 +420,9 @@ def parse_channel_page(
             )
         raise ParseError("not a Telegram channel page (no tgme_widget_message)", source=source_url)
 
-    replies = _replies(tree) if b"tgme_widget_message_reply" in data else {}
     parsed = Parsed(info={"channel": None, "min_id": None, "max_id": None})
     ids: list[int] = []
-    for attrs, nodes in _grouped(tree, data):
+    for attrs, nodes in groups:
         ref = attrs.get("data-post") or "?"
         try:
             activity = _message(attrs, nodes, observed, replies.get(ref))
@@ -445,6 +434,9 @@ def parse_channel_page(
 
     if parsed.activities:
         parsed.info["channel"] = parsed.activities[0].actor_handle
+        # The channel's display name, the same on every message: read once, not per message.
+        parsed.info["channel_title"] = node_text(
+            tree.css_first(".tgme_widget_message_owner_name")) or None
     else:
         main = tree.css_first("main[data-url]")
         url = main.attributes.get("data-url") if main is not None else None
@@ -455,7 +447,7 @@ def parse_channel_page(
     before = more.attributes.get("data-before") if more is not None else None
     if before and before.isdigit():
         parsed.cursor = before
-    elif len(messages) >= PAGE_SIZE and ids:
+    elif len(groups) >= PAGE_SIZE and ids:
         parsed.cursor = str(min(ids))
     return parsed
 

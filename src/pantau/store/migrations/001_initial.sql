@@ -215,7 +215,8 @@ CREATE TABLE export_rows (
 
 CREATE TABLE purge_log (
     purged_at   TIMESTAMPTZ NOT NULL,
-    kind        VARCHAR NOT NULL,             -- activities | evidence
+    kind        VARCHAR NOT NULL,             -- activities | evidence | orphan_files
     count       BIGINT NOT NULL,
-    hashes      JSON                          -- ids / hashes purged, never content
+    hashes      JSON,                         -- ids / hashes purged, never content
+    cutoff      TIMESTAMPTZ                   -- what was observed/requested before this went
 );
