@@ -58,7 +58,7 @@ _CONTRACT_RE = re.compile(r"\b(" + "|".join(map(re.escape, _CONTRACT)) + r")\b")
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[\s\-']+", name) if len(t) >= 3]
+    return [t for t in re.split(r"[\s\-]+", name.replace("'", "")) if len(t) >= 3]
 
 
 class _Filler:

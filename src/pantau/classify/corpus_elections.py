@@ -8,7 +8,7 @@ decide which texts land in which split, never a rule). Kept in code, not read fr
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..records import Calendar, Candidate, Election
 
@@ -16,7 +16,8 @@ from ..records import Calendar, Candidate, Election
 def _e(eid: str, name: str, kind: str, vote: date, det: date, cands: list[Candidate],
        region: str | None = None) -> Election:
     return Election(id=eid, name=name, kind=kind, timezone="Asia/Jakarta", region=region,
-                    calendar=Calendar(vote=vote, candidate_determination=det),
+                    calendar=Calendar(vote=vote, candidate_determination=det,
+                                      candidate_registration=det - timedelta(days=40)),
                     candidates=cands)
 
 

@@ -110,13 +110,14 @@ def errors_cmd(
     if not rows:
         out.print("no quarantined items")
         return
-    table = Table(title=f"Quarantined items ({len(rows)} of {total})", title_justify="left")
-    for name in ("when (UTC)", "platform", "evidence", "url", "item", "error"):
-        table.add_column(name, overflow="fold")
+    # One block per item rather than a table: URLs and errors are long and must stay whole
+    # (they are copied into `pantau evidence show` and bug reports).
+    out.print(f"[bold]Quarantined items ({len(rows)} of {total}), newest first[/]")
     for created, platform, evidence_id, url, item, error in rows:
-        table.add_row(f"{created:%Y-%m-%d %H:%M}", platform or "", (evidence_id or "")[:16],
-                      escape(url or ""), escape(item or ""), escape(error))
-    out.print(table)
+        out.print(f"{created:%Y-%m-%d %H:%M} UTC  {platform or '?'}  item {escape(item or '?')}"
+                  f"  evidence {evidence_id or '-'}", soft_wrap=True)
+        out.print(f"  url:   {escape(url or '-')}", soft_wrap=True)
+        out.print(f"  error: {escape(error)}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

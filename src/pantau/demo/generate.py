@@ -176,6 +176,13 @@ class _Context:
         self.inst_posts = inst_posts
         self.institutions = institutions
         self.own_posts: dict[int, list[DemoPost]] = {}
+        # Filtered pools computed once: rebuilding them per account would make generation
+        # quadratic in `scale`.
+        self.official = {p: [x for x in posts if x.author.role in ("kpu", "bawaslu")]
+                         for p, posts in inst_posts.items()}
+        self.news = {p: [x for x in posts if x.author.role == "news"]
+                     for p, posts in inst_posts.items()}
+        self._targets: dict[tuple[str, int | None, bool], list[DemoPost]] = {}
         self.seen: set[tuple[str, int, int]] = set()  # (act, actor uid, target uid): no repeats
 
     # --- helpers --------------------------------------------------------------------------
@@ -193,6 +200,12 @@ class _Context:
         return [a for a in self.campaign if a.platform == platform and a.candidate == candidate]
 
     def campaign_targets(self, platform: str, candidate: int | None, recent: bool) -> list[DemoPost]:
+        key = (platform, candidate, recent)
+        if key not in self._targets:
+            self._targets[key] = self._campaign_targets(platform, candidate, recent)
+        return self._targets[key]
+
+    def _campaign_targets(self, platform: str, candidate: int | None, recent: bool) -> list[DemoPost]:
         posts: list[DemoPost] = []
         for account in self.campaign:
             if account.platform == platform and (candidate is None or account.candidate == candidate):
@@ -229,7 +242,7 @@ class _Context:
         inst = self.inst_posts[account.platform]
         if account.platform == "telegram":
             if rng.random() < 0.3:
-                target = rng.choice([p for p in inst if p.author.role in ("kpu", "bawaslu")])
+                target = rng.choice(self.official[account.platform])
                 b.label(b.post(account, self.after(target.ms), None, kind="share", target=target),
                         "innocent:forward_institution")
             return
@@ -245,7 +258,7 @@ class _Context:
             b.label(b.post(account, self.after(target.ms), "reply_thanks", kind="reply",
                            target=target), "innocent:reply_institution")
         if account.platform == "bluesky" and rng.random() < 0.2:
-            target = rng.choice([p for p in inst if p.author.role == "news"])
+            target = rng.choice(self.news[account.platform])
             b.label(b.post(account, self.after(target.ms), "quote_news", kind="quote",
                            target=target), "innocent:quote_news")
         for target in rng.sample(self.institutions[account.platform], rng.randint(1, 2)):

@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from ..elections import parse_election, rule_family, stage_at, stage_window
+from ..elections import parse_election, stage_window
 from ..records import Election, Person
 from . import people as P
 from .texts import Phrasebook
@@ -413,6 +413,7 @@ class _Builder:
         self.phrasebook = Phrasebook(self.election)
         w = stage_window(self.election)
         self.windows = {"KE": (w.start, w.determination), "DS": (w.determination, w.end)}
+        self._bounds = (_ms(w.start), _ms(w.determination), _ms(w.end))
         self.uid = 0
         self.accounts: list[DemoAccount] = []
         self.posts: list[DemoPost] = []
@@ -517,7 +518,13 @@ class _Builder:
         return self.time_between(start + EDGE_MARGIN, end - EDGE_MARGIN)
 
     def family_at(self, ms: int) -> str | None:
-        return rule_family(stage_at(self.election, datetime.fromtimestamp(ms / _MS, UTC)))
+        """`rule_family(stage_at(election, t))`, with the stage window computed once (this is
+        called for every planted act; tests check it against `stage_at`)."""
+        if self._bounds[0] <= ms < self._bounds[1]:
+            return "KE"
+        if self._bounds[1] <= ms < self._bounds[2]:
+            return "DS"
+        return None
 
 
 def _hand_files() -> dict[int, list[str]]:

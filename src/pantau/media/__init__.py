@@ -7,23 +7,24 @@
 
 Modules: `images` (safe loading, limits), `ocr` (Tesseract), `hands` (MediaPipe landmarks ->
 finger count and pose), `analyze` (both), `context` (election context in text), `signals`
-(the flag rule), `pending` (analyse archived images into `media_analyses`). Faces are never
-identified. `signals` and `pending` are imported on use (they pull in the store and elections).
+(the flag rule), `pending` (analyse archived images into `media_analyses`; import it from
+`pantau.media.pending`). MediaPipe is imported only when a detector is first made. Faces are
+never identified.
 """
 
 from __future__ import annotations
 
-from .analyze import ANALYZER_VERSION, IMAGE_TEXT_MARK, ImageAnalysis, analyze_image, caption_with_image_text
+from .analyze import (
+    ANALYZER_VERSION,
+    IMAGE_TEXT_MARK,
+    ImageAnalysis,
+    analyze_image,
+    caption_with_image_text,
+)
 from .hands import Hand, HandDetector, classify_landmarks, detect_hands
 from .images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LoadedImage, load_image
 from .ocr import OcrResult, read_text
-
-
-def photo_flags(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """See `pantau.media.signals.photo_flags`."""
-    from .signals import photo_flags as impl
-
-    return impl(*args, **kwargs)
+from .signals import photo_flags
 
 
 __all__ = [

@@ -1,0 +1,149 @@
+"""`pantau import` (exports of platforms without a free API) and `pantau report` (public reports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..collectors.imports import PublicReport, add_report, import_activities, import_reports
+from ..errors import ImportRejected, InputError
+from ..store import Store
+
+out = Console()
+err = Console(stderr=True)
+
+report_app = typer.Typer(
+    help="Public reports: a URL, what was seen, who reported it (and a screenshot).\n\n"
+    "Example: pantau report add --url https://x.com/budi/status/1 --description 'ajakan "
+    "memilih paslon 02' --reporter warga@example.org --screenshot bukti.png",
+    no_args_is_help=True,
+)
+
+_SKIP_HELP = "Import the good rows and write the bad ones, with reasons, to a rejects CSV."
+_REJECTS_HELP = "Where to write rejected rows (default: FILE's name + .rejects.csv beside it)."
+_ENCODING_HELP = "Text encoding of a CSV file (default: UTF-8, else detected with a warning)."
+
+
+def _require_file(path: Path) -> None:
+    # Checked before the store is opened, so a typo does not create an empty database.
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+
+
+def _refused(exc: ImportRejected) -> typer.Exit:
+    err.print(f"[bold red]refused:[/] {escape(str(exc.file))}: {len(exc.problems)} bad row(s); "
+              "nothing was imported", soft_wrap=True)
+    for problem in exc.problems:
+        err.print(f"  {exc.file}: {problem}", soft_wrap=True, markup=False)
+    err.print("Fix them, or import the good rows with --skip-invalid.")
+    return typer.Exit(exc.exit_code)
+
+
+def _rejected(file: Path, problems: list, rejects: Path | None) -> None:
+    for problem in problems:
+        err.print(f"  {file}: {problem}", soft_wrap=True, markup=False)
+    if rejects is not None:
+        out.print(f"rejected rows written to [bold]{escape(str(rejects))}[/]", soft_wrap=True)
+
+
+def import_cmd(
+    file: Path = typer.Argument(..., help="The export: .csv, .xlsx or .jsonl."),
+    platform: str | None = typer.Option(
+        None, "--platform", help="x, instagram, facebook, tiktok, youtube, ... (default: the "
+                                 "mapping file's `platform`)."),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Column-mapping TOML (examples in config/mappings/); default: "
+                                "columns named like pantau's fields."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+) -> None:
+    """Import activities from an export (all-or-nothing unless --skip-invalid).
+
+    Example: pantau import tweets.csv --platform x --mapping config/mappings/x-generic.toml
+    """
+    _require_file(file)
+    if mapping is not None:
+        _require_file(mapping)
+    with Store.open() as store:
+        try:
+            report = import_activities(store, file, platform=platform, mapping=mapping,
+                                       encoding=encoding, skip_invalid=skip_invalid,
+                                       rejects_path=rejects)
+        except ImportRejected as exc:
+            raise _refused(exc) from None
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(
+        f"{escape(str(file))}: {report.rows_read} row(s) read; {report.new} new "
+        f"{report.platform} activities, {report.unchanged} already imported"
+        + (f", {report.duplicates} repeated row(s)" if report.duplicates else "")
+        + (f", [red]{report.rejected} rejected[/]" if report.rejected else "")
+        + (f"; evidence {report.evidence_id[:12]}" if report.evidence_id else ""),
+        soft_wrap=True,
+    )
+    _rejected(file, report.problems, report.rejects_path)
+
+
+@report_app.command("add")
+def report_add_cmd(
+    url: str = typer.Option(..., "--url", help="The reported post or account."),
+    description: str = typer.Option(..., "--description", help="What the reporter saw."),
+    reporter: str = typer.Option(..., "--reporter", help="The reporter's contact."),
+    screenshot: Path | None = typer.Option(None, "--screenshot", help="A capture (archived)."),
+    platform: str | None = typer.Option(None, "--platform", help="Default: from the URL."),
+    actor: str | None = typer.Option(None, "--actor", help="The account; default: from the URL."),
+    at: str | None = typer.Option(None, "--at", help="When it happened: 2024-11-20 (WIB) or "
+                                                     "2024-11-20T14:05+07:00."),
+    kind: str = typer.Option("post", "--type", help="post, comment, share, quote, like, follow."),
+) -> None:
+    """Record one public report as an activity (source public_report).
+
+    Example: pantau report add --url https://t.me/kanal/12 --description "ajakan memilih"
+    --reporter 0812-0000-0000 --screenshot bukti.png --at 2024-11-20
+    """
+    with Store.open() as store:
+        activity, new = add_report(store, PublicReport(
+            url=url, description=description, reporter=reporter, screenshot=screenshot,
+            platform=platform, actor=actor, at=at, type=kind))
+    state = "recorded" if new else "already recorded"
+    out.print(f"report {state}: {activity.id} ({activity.platform}"
+              f"{', ' + activity.actor_handle if activity.actor_handle else ''}); "
+              f"evidence {activity.evidence_id[:12] if activity.evidence_id else '-'}",
+              markup=False, soft_wrap=True)
+
+
+@report_app.command("import")
+def report_import_cmd(
+    file: Path = typer.Argument(..., help="CSV/XLSX/JSONL: url, description, reporter"
+                                          "[, screenshot, platform, actor, at, type]."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+) -> None:
+    """Import public reports from a file (screenshots relative to the file's folder).
+
+    Example: pantau report import laporan.csv --skip-invalid
+    """
+    _require_file(file)
+    with Store.open() as store:
+        try:
+            result = import_reports(store, file, encoding=encoding, skip_invalid=skip_invalid,
+                                    rejects_path=rejects)
+        except ImportRejected as exc:
+            raise _refused(exc) from None
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(f"{escape(str(file))}: {result.rows_read} report(s) read; {result.new} new, "
+              f"{result.unchanged} already recorded"
+              + (f", [red]{result.rejected} rejected[/]" if result.rejected else ""),
+              soft_wrap=True)
+    _rejected(file, result.problems, result.rejects_path)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_cmd)
+    app.add_typer(report_app, name="report")
