@@ -1,9 +1,9 @@
 """A fake world of platforms for collection tests, serving the real captures in tests/fixtures.
 
 The same `World` answers through `httpx.MockTransport` (in-process tests) and through a real
-`http.server` on 127.0.0.1 (the kill-and-restart test). Faults are injected per request key
-(path + sorted query) and consumed one per request: 429, 500, a body cut short on the wire,
-truncated HTML, invalid JSON.
+`http.server` on 127.0.0.1 (kill-and-restart and CLI tests). Faults are injected per request
+key (path + sorted query) and consumed one per request: 429, 500, 403, a body cut short on the
+wire, truncated HTML, invalid JSON, an HTML challenge page with status 200.
 
 Hand-made parts (everything else is a capture, unchanged):
 - Telegram: `full.html` (one real page of 12 posts) is re-paged into pages of `page_size` posts
@@ -31,6 +31,7 @@ FIX = Path(__file__).parent / "fixtures"
 
 Response = tuple[int, dict[str, str], bytes]
 MASTODON_SERVER = "mastodon.test"    # handles are user@mastodon.test, served by the world
+ATTEMPTS = 4  # max_retries (3) + 1: a fault repeated this often outlasts the HTTP layer
 STATUSES_ACCOUNT = "117020565966271181"  # author of the captured statuses pages
 DAN_DID = "did:plc:dantestdantestdantest00"  # registered ASN account dan.test (hand-made)
 WATCHED_POST = "at://user(0)/app.bsky.feed.post/3kwatchedpost2"  # by alice.test, watch-listed
@@ -112,6 +113,11 @@ class World:
             return 429, {"Retry-After": "0"}, b"slow down"
         if fault == "500":
             return 500, {}, b"oops"
+        if fault == "html":
+            # What a CDN challenge looks like: status 200, HTML instead of the answer.
+            return 200, {"content-type": "text/html"}, (
+                b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+                b"<body>Checking your browser before accessing.</body></html>")
         if fault == "403":
             return 403, {"content-type": "application/json"}, b'{"error":"login required"}'
         status, headers, body = self._route(path, query)
@@ -256,6 +262,7 @@ def loopback_env(base: str) -> dict[str, str]:
         "PANTAU_PLATFORMS__MASTODON_BASE_URLS": json.dumps({MASTODON_SERVER: base}),
         "PANTAU_HTTP__BACKOFF_BASE": "0.001",
         "PANTAU_HTTP__BACKOFF_MAX": "0.01",
+        "PANTAU_HTTP__MAX_RETRIES": "3",
         "PANTAU_HTTP__RATE_LIMITS": json.dumps(s["http"]["rate_limits"]),  # type: ignore[index]
     }
 

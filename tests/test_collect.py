@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from collect_helpers import (
+    ATTEMPTS,
     DAN_DID,
     FIX,
     MASTODON_SERVER,
@@ -133,13 +134,14 @@ def test_faults_are_retried_or_quarantined_and_a_rerun_loses_nothing(tmp_path: P
     world = World()
     world.fault("/s/topwar_official", None, "429", "500")                 # retried
     world.fault("/s/topwar_official", {"before": "71000"}, "cutoff")     # retried
-    world.fault("/s/topwar_official", {"before": "70996"}, "truncated")  # quarantined
-    world.fault("/xrpc/app.bsky.feed.getAuthorFeed",
+    world.fault("/s/topwar_official", {"before": "70996"}, *["truncated"] * ATTEMPTS)  # kept
+    world.fault("/api/v1/accounts/117020565966271181/statuses", {"limit": "40"}, "html")
+    world.fault("/xrpc/app.bsky.feed.getAuthorFeed",                       # not JSON: kept
                 {"actor": "user(0)", "limit": "100", "cursor": "page2"}, "invalid_json")
     world, settings, store, http = open_world(tmp_path / "faulty", world)
     with store:
         first = collect(store, settings, http=http, engagement_posts=2)
-        assert first.retries >= 3
+        assert first.retries == 2 + 1 + (ATTEMPTS - 1) + 1   # 429+500, cutoff, truncated, html
         assert first.quarantined == 2
         assert any("before=70996" in e and "truncated" in e for e in first.errors)
         assert any("getAuthorFeed" in e and "cursor=page2" in e for e in first.errors)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from collect_helpers import World, loopback_env, seed_work_list
+from collect_helpers import ATTEMPTS, World, loopback_env, seed_work_list
 from pantau.cli import main
 from pantau.cli.collect import parse_since
 from pantau.config import get_settings
@@ -18,7 +18,7 @@ from pantau.store import Store
 @pytest.fixture()
 def world_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     world = World()
-    world.fault("/s/topwar_official", {"before": "70996"}, "truncated")
+    world.fault("/s/topwar_official", {"before": "70996"}, *["truncated"] * ATTEMPTS)
     server, base = world.serve()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PANTAU_HOME", str(tmp_path / "home"))

@@ -115,10 +115,11 @@ def test_import_files(world, tmp_path) -> None:
 
 
 def test_scale_ten_is_fast_and_linear() -> None:
-    start = time.perf_counter()
+    # CPU time, not wall time: the test machine may be shared (×10 takes about 2 s of CPU).
+    start = time.process_time()
     big = build_world(seed=1, scale=10)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 15, f"scale 10 took {elapsed:.1f} s"
+    elapsed = time.process_time() - start
+    assert elapsed < 10, f"scale 10 took {elapsed:.1f} s of CPU"
     assert 2900 <= len(big.people) <= 3100
     assert len(big.posts) > 9 * len(build_world(seed=1, scale=1).posts)
 

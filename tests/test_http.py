@@ -245,3 +245,25 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds({"x-ratelimit-reset": "2024-11-20T12:05:00.000Z"}, now) == 300
     assert retry_after_seconds({"ratelimit-reset": str(int(now.timestamp()) + 40)}, now) == 40
     assert retry_after_seconds({}, now) is None
+
+
+def test_unexpected_200_is_retried_then_passed_on() -> None:
+    bodies = iter([b"<html>Just a moment...</html>", b'{"ok": true}'])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = next(bodies)
+        ctype = "application/json" if body.startswith(b"{") else "text/html"
+        return httpx.Response(200, headers={"content-type": ctype}, content=body)
+
+    def want_json(f) -> str | None:
+        return None if "json" in f.content_type else f"expected JSON, got {f.content_type}"
+
+    client, _ = make_client(handler)
+    url = "https://public.api.bsky.app/xrpc/x"
+    assert client.get(url, platform="bluesky", validate=want_json).content == b'{"ok": true}'
+    assert client.stats.retries == 1
+
+    # Still wrong after every retry: handed back (to be archived and quarantined), not raised.
+    client, _ = make_client(lambda r: httpx.Response(200, text="<html>challenge</html>"))
+    fetched = client.get(url, platform="bluesky", validate=want_json)
+    assert fetched.content == b"<html>challenge</html>" and client.stats.retries == 3

@@ -6,7 +6,7 @@ import pytest
 
 from media_helpers import jakarta_2017, jakarta_2024, render_poster
 from pantau.media.analyze import analyze_image, caption_with_image_text
-from pantau.media.context import ElectionMatcher
+from pantau.media.context import LinkerContext, repair_ocr_hashtags
 from pantau.media.ocr import estimate_skew, preprocess, read_text
 
 DEGRADATIONS = {
@@ -26,16 +26,28 @@ def test_coblos_poster_links_to_the_candidate(kind):
     result = read_text(poster)
     assert "COBLOS" in result.text.upper()
     assert result.confidence > 0.6
-    found = ElectionMatcher(jakarta_2024()).find(result.text, "image")
-    assert {(m.kind, m.candidate) for m in found} >= {("alias", 3), ("number", 3)}
+    found = LinkerContext(jakarta_2024())(result.text, "image")
+    # The pair's alias "Pramono–Rano" is read as the pair name, "NO. 3" as ballot number 3.
+    assert any(m.strong and m.candidate == 3 for m in found)
+    assert ("number", 3) in {(m.kind, m.candidate) for m in found}
     assert any(m.kind == "call" and m.value == "coblos" for m in found)
 
 
 @pytest.mark.parametrize("kind", ["clean", "skewed", "noisy", "all-at-once"])
 def test_hashtag_poster_links_to_the_candidate(kind):
     poster = render_poster(["#AniesSandi", "Jakarta Maju Bersama"], **DEGRADATIONS[kind])
-    found = ElectionMatcher(jakarta_2017()).find(read_text(poster).text, "image")
+    found = LinkerContext(jakarta_2017())(read_text(poster).text, "image")
+    assert any(m.strong and m.candidate == 3 for m in found)
+
+
+def test_a_hash_misread_by_ocr_is_repaired_before_linking():
+    assert repair_ocr_hashtags("fAniesSandi\nJakarta Maju") == "#AniesSandi\nJakarta Maju"
+    assert repair_ocr_hashtags("HPramonoRano") == "#PramonoRano"
+    # Ordinary words and single capitalised words are left alone.
+    assert repair_ocr_hashtags("Hebat fokus Halo Fajar") == "Hebat fokus Halo Fajar"
+    found = LinkerContext(jakarta_2017())("fAniesSandi", "image")
     assert ("hashtag", 3) in {(m.kind, m.candidate) for m in found}
+    assert LinkerContext(jakarta_2017())("fAniesSandi", "caption") == []
 
 
 def test_deskew_estimates_the_rotation():

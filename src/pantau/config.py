@@ -9,12 +9,15 @@ never echoed back (`SecretStr`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -86,6 +89,42 @@ class ReviewSettings(_Section):
     four_eyes: bool = False
 
 
+class StoreSettings(_Section):
+    """Where the database lives: the embedded DuckDB file (default, one writer at a time) or a
+    DuckLake with its catalog in PostgreSQL and Parquet data files in a directory shared by
+    many writers (docs/scaling.md, "Store for many writers")."""
+
+    backend: Literal["duckdb", "ducklake"] = "duckdb"
+    # DuckLake catalog: "postgres:<libpq conninfo>" (many machines), or "duckdb:<file>" for a
+    # local catalog file (one machine, one writer process at a time). Never put the password
+    # here: it comes from PANTAU_STORE__PASSWORD (or libpq's PGPASSWORD / ~/.pgpass).
+    catalog: str | None = None
+    # Parquet data files of the lake: a directory (relative to `home` unless absolute) that
+    # every writer sees at the same path. None: <home>/lake.
+    data_path: str | None = None
+    password: SecretStr | None = None
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_kind(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        kind, sep, rest = value.partition(":")
+        if not sep or kind not in ("postgres", "duckdb") or not rest.strip():
+            raise ValueError(
+                "expected 'postgres:dbname=... host=... user=...' or 'duckdb:/path/catalog.ducklake'"
+            )
+        if re.search(r"(^|\s)password\s*=", rest, re.IGNORECASE):
+            raise ValueError("no password in the catalog string; set PANTAU_STORE__PASSWORD instead")
+        return value
+
+    @model_validator(mode="after")
+    def _lake_needs_catalog(self) -> StoreSettings:
+        if self.backend == "ducklake" and not self.catalog:
+            raise ValueError("backend 'ducklake' needs store.catalog (e.g. 'postgres:dbname=pantau')")
+        return self
+
+
 class ExportSettings(_Section):
     recipients: list[str] = Field(default_factory=lambda: ["bkn"])
     recipients_dir: Path | None = None  # extra recipient layouts beside the shipped ones
@@ -110,6 +149,7 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
     @field_validator("display_timezone")
     @classmethod
@@ -189,6 +229,12 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         data = _read_toml(path)
     elif explicit:
         raise ConfigError(f"{path}: configuration file not found")
+    if isinstance(data.get("store"), dict) and "password" in data["store"]:
+        # A password in a file ends up in backups and screenshots: environment only.
+        raise ConfigError(
+            f"{path}: store.password may not be written in the file; "
+            "set PANTAU_STORE__PASSWORD in the environment instead"
+        )
     data.update(overrides)
     env_only = {k for k in os.environ if k.startswith("PANTAU_")} - {"PANTAU_CONFIG"}
     try:

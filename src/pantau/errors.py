@@ -19,8 +19,12 @@ PantauError
 ├── MediaError             an image is not an image, is corrupt, or exceeds the size/pixel
 │                          limits; callers quarantine it and go on
 ├── AuditError             the review audit chain does not verify
-└── ReviewError            a review or export request was refused (unknown case, verdict,
-                           recipient or week, missing reviewer, read-only store)
+├── ReviewError            a review or export request was refused (unknown case, verdict,
+│                          recipient or week, missing reviewer, read-only store)
+├── FlowError              a scheduled flow run finished with failed parts (batches,
+│                          recipients, evidence checks); its artifact lists them
+└── WriteError             a file under PANTAU_HOME (evidence, export, rejects) could not be
+                           written: disk full, read-only directory; nothing half-written is left
 
 The CLI turns any PantauError into a one-line message and a non-zero exit code; anything
 else is a bug and keeps its traceback.
@@ -183,3 +187,17 @@ class ReviewError(PantauError):
     """A review decision or an export was refused; the message says why and what to give."""
 
     exit_code = 2
+
+
+class FlowError(PantauError):
+    """A flow run had failed parts; the others completed and the run's artifact lists them."""
+
+
+class WriteError(PantauError):
+    """A file could not be written (disk full, read-only directory); no partial file is left."""
+
+    exit_code = 74  # EX_IOERR
+
+    def __init__(self, reason: str, *, file: str | Path) -> None:
+        self.file = str(file)
+        super().__init__(f"{file}: {reason}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import os
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +22,9 @@ import pyarrow as pa
 
 from .collectors.base import Fetched
 from .errors import EvidenceError
+from .fsutil import write_atomic
 from .records import Evidence
-from .store import Store, ensure_private_dir
+from .store import Store
 
 EVIDENCE_SCHEMA = pa.schema(
     [
@@ -57,18 +57,8 @@ def compress(body: bytes) -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # Owner-only, temp file + rename; a full disk or read-only home is a WriteError naming it.
+    write_atomic(path, data, what="evidence file")
 
 
 def archive(

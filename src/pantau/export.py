@@ -30,12 +30,9 @@ Recipients are TOML layouts: shipped in ``pantau/recipients/`` (bkn, kasn, bawas
 
 from __future__ import annotations
 
-import csv
 import getpass
 import hashlib
-import io
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -50,9 +47,11 @@ import pandas as pd
 from . import __version__
 from .config import Settings, get_settings
 from .errors import ConfigError, EvidenceError, ReviewError
+from .csvsafe import render_csv, safe_cell
+from .fsutil import private_dir, write_atomic
 from .review import CaseState, case_states, cases_frame, check_evidence, excerpt, verify_audit
 from .rules_table import RULES
-from .store import Store, ensure_private_dir
+from .store import Store
 from .timeutil import WIB, to_utc, utcnow
 
 MANIFEST_FORMAT = "pantau-export/1"
@@ -259,36 +258,6 @@ def parse_week(text: str, *, now: datetime | None = None) -> IsoWeek:
     return IsoWeek(f"{year}-W{week:02d}", to_utc(start), to_utc(start + timedelta(days=7)))
 
 
-# --- cells -----------------------------------------------------------------------------------
-
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# C0/C1 controls, DEL, and invisible format characters that hide or reorder text.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\ufeff]")
-_TRIGGERS = set("=+-@\uff1d\uff0b\uff0d\uff20")
-_LEADING = " \u00a0\"'\u201c\u201d\u2018\u2019"
-
-
-def safe_cell(value: Any) -> str:
-    """A value as spreadsheet-inert text (see the module docstring)."""
-    raw = "" if value is None else str(value)
-    text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", raw)
-    text = " ".join(_CONTROL.sub("", text).split())  # every line break or tab -> one space
-    starts_blank = raw.lstrip(_LEADING)[:1] in {"\t", "\r", "\n"}
-    if starts_blank or text.lstrip(_LEADING)[:1] in _TRIGGERS:
-        text = "'" + text
-    return text
-
-
-def render_csv(header: list[str], rows: list[list[Any]], delimiter: str) -> bytes:
-    """UTF-8 with BOM, every cell quoted, CRLF line ends, every cell passed through `safe_cell`."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
-
-
 # --- the export ------------------------------------------------------------------------------
 
 
@@ -369,18 +338,9 @@ def _field_values(row: dict[str, Any], state: CaseState, notes: str, recipient: 
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, fsync, rename: readers see the old file or the new, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write beside the target, fsync, rename: readers see the old file or the new, never half.
+    A full disk or read-only directory is a `WriteError` naming the file."""
+    write_atomic(path, data, what="export file")
 
 
 def _ensure_file(path: Path, data: bytes) -> None:
@@ -471,7 +431,7 @@ def export_week(
     data = render_csv(header, rows, layout.delimiter)
     sha = hashlib.sha256(data).hexdigest()
 
-    target_dir = ensure_private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)
+    target_dir = private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)
     prev = _previous(store, iso.label, layout.name)
     if prev is not None and prev["csv_sha256"] == sha:
         # Nothing changed: the same bytes, the same manifest; restore them if they are gone.

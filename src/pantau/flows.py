@@ -37,7 +37,7 @@ from . import evidence
 from .classify.pipeline import PendingSummary, classify_pending
 from .collectors.runner import RunSummary, collect
 from .config import Settings, get_settings
-from .errors import PantauError
+from .errors import FlowError
 from .export import ExportResult, export_week
 from .http import HttpClient
 from .orchestration import (
@@ -57,10 +57,6 @@ from .timeutil import WIB, utcnow
 
 STORE_WAIT_SECONDS = 30 * 60
 DEFAULT_BATCH_SIZE = 50            # accounts per collection task
-
-
-class FlowFailed(PantauError):
-    """Some batches of a flow run failed; the run's artifact lists them."""
 
 
 def _stamp() -> str:
@@ -83,14 +79,15 @@ def _collect_run_name() -> str:
     return f"collect-{'-'.join(platforms)}-{_stamp()}"
 
 
-@task(name="collect-batch", task_run_name="collect {batch.platform} batch {batch.index}/{batch.total}",
+@task(name="collect-batch",
+      task_run_name="collect {batch.platform} batch {batch.index}/{batch.total}",
       cache_policy=NO_CACHE, retries=0)
-def collect_batch(store: Store, settings: Settings, http: HttpClient, batch: CollectBatch,
+def collect_batch(store: Store, http: HttpClient, batch: CollectBatch,
                   since: datetime | None) -> RunSummary:
     """Collect one batch of accounts of one platform (pages commit one by one)."""
     logger = get_run_logger()
-    summary = collect(store, settings, platforms=[batch.platform], accounts=list(batch.handles),
-                      since=since, http=http)
+    summary = collect(store, http.settings, platforms=[batch.platform],
+                      accounts=list(batch.handles), since=since, http=http)
     logger.info("%s: %d account(s), %d page(s), %d new, %d already seen, %d quarantined, "
                 "%d error(s)", batch.label, summary.accounts, summary.pages,
                 summary.activities_new, summary.activities_seen, summary.quarantined,
@@ -113,7 +110,7 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
         plan = plan_collection(store, platforms, batch_size)
         logger.info("%d batch(es) of at most %d account(s)", len(plan), batch_size)
         for batch in plan:
-            state = collect_batch(store, settings, http, batch, since, return_state=True)
+            state = collect_batch(store, http, batch, since, return_state=True)
             if state.is_completed():
                 done.append((batch, state.result()))
             else:
@@ -132,7 +129,7 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
     _artifact("collect-summary", collect_markdown(report, summary, by_rule, classify_error),
               "Activities collected per platform, flags by rule, errors")
     if failed or classify_error:
-        raise FlowFailed(f"{len(failed)} batch(es) failed"
+        raise FlowError(f"{len(failed)} batch(es) failed"
                          + (f"; classification failed: {classify_error}" if classify_error
                             else "") + " (see the collect-summary artifact)")
     return result
@@ -204,9 +201,8 @@ def _export_run_name() -> str:
 
 @task(name="export-recipient", task_run_name="export {week} for {recipient}",
       cache_policy=NO_CACHE, retries=0)
-def export_recipient(store: Store, settings: Settings, week: str, recipient: str,
-                     created_by: str) -> ExportResult:
-    result = export_week(store, week, recipient, created_by=created_by, settings=settings)
+def export_recipient(store: Store, week: str, recipient: str, created_by: str) -> ExportResult:
+    result = export_week(store, week, recipient, created_by=created_by, settings=get_settings())
     get_run_logger().info("%s", str(result).replace("\n", " "))
     return result
 
@@ -226,7 +222,7 @@ def export_weekly_flow(week: str | None = None,
     failed: list[str] = []
     with _open_store(settings) as store:
         for name in names:
-            state = export_recipient(store, settings, week, name, created_by, return_state=True)
+            state = export_recipient(store, week, name, created_by, return_state=True)
             if state.is_completed():
                 results.append(state.result())
             else:
@@ -235,7 +231,7 @@ def export_weekly_flow(week: str | None = None,
     _artifact("export-weekly-summary", export_markdown(week, results, failed),
               f"Weekly export {week}: files and case counts per recipient")
     if failed:
-        raise FlowFailed(f"export {week}: {len(failed)} recipient(s) failed: " + "; ".join(failed))
+        raise FlowError(f"export {week}: {len(failed)} recipient(s) failed: " + "; ".join(failed))
     return {"week": week, "exports": [
         {"recipient": r.recipient, "rows": r.row_count, "status": r.status,
          "csv": str(r.csv_path), "manifest": str(r.manifest_path)} for r in results]}
@@ -245,10 +241,9 @@ def export_weekly_flow(week: str | None = None,
 
 
 @task(name="retention-purge", cache_policy=NO_CACHE, retries=0)
-def purge_task(store: Store, settings: Settings, older_than_days: int | None,
-               dry_run: bool) -> PurgeReport:
+def purge_task(store: Store, older_than_days: int | None, dry_run: bool) -> PurgeReport:
     period = timedelta(days=older_than_days) if older_than_days else None
-    report = purge(store, settings, older_than=period, dry_run=dry_run)
+    report = purge(store, get_settings(), older_than=period, dry_run=dry_run)
     get_run_logger().info("%s", str(report).replace("\n", "; "))
     return report
 
@@ -275,18 +270,18 @@ def maintenance_flow(older_than_days: int | None = None, dry_run: bool = False) 
     altered."""
     settings = get_settings()
     with _open_store(settings) as store:
-        purged = purge_task(store, settings, older_than_days, dry_run)
+        purged = purge_task(store, older_than_days, dry_run)
         verified = verify_task(store)
     _artifact("maintenance-summary", maintenance_markdown(purged, verified),
               "Retention purge counts and evidence verification")
     problems = purged.errors + [f"missing {p}" for p in verified.missing] + [
         f"altered {p}" for p in verified.altered]
     if problems:
-        raise FlowFailed(f"maintenance: {len(problems)} problem(s): " + "; ".join(problems[:5]))
+        raise FlowError(f"maintenance: {len(problems)} problem(s): " + "; ".join(problems[:5]))
     return {"purged_activities": purged.activities, "purged_evidence": purged.evidence,
             "files_deleted": purged.files_deleted, "evidence_checked": verified.checked,
             "evidence_ok": verified.ok}
 
 
-__all__ = ["FlowFailed", "classify_flow", "collect_flow", "export_weekly_flow",
+__all__ = ["FlowError", "classify_flow", "collect_flow", "export_weekly_flow",
            "maintenance_flow"]

@@ -181,11 +181,18 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
 # --- the client -----------------------------------------------------------------------------
 
 
+# Checks that a 2xx answer is the kind of document asked for (JSON, a Telegram page); returns
+# why not, or None. Catches CDN challenge pages and bodies cut short that still say 200.
+Validator = Callable[[Fetched], str | None]
+
+
 class _Retryable(Exception):
-    def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
+    def __init__(self, reason: str, status: int | None = None, wait: float | None = None,
+                 fetched: Fetched | None = None):
         super().__init__(reason)
         self.status = status
         self.wait = wait
+        self.fetched = fetched  # a complete but unexpected answer, returned if retries run out
 
 
 class HttpClient:
@@ -235,13 +242,20 @@ class HttpClient:
 
     # -- public
     def get(
-        self, url: str, params: Mapping[str, str | int] | None = None, *, platform: str
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        platform: str,
+        validate: Validator | None = None,
     ) -> Fetched:
         """GET `url` (with `params`) as `platform` traffic.
 
         Raises `HostNotAllowed` before any request when the host is not configured,
         `ResponseTooLarge` when the body passes `settings.http.max_response_bytes`, and
         `FetchError` when retries are exhausted. Other 4xx statuses are returned, not raised.
+        A 2xx answer that `validate` rejects is retried like a 5xx; if it persists it is
+        returned as it is, so that the caller can archive and quarantine it.
         """
         if params:
             url = str(httpx.URL(url, params={k: str(v) for k, v in params.items()}))
@@ -249,8 +263,11 @@ class HttpClient:
         attempts = self.http.max_retries + 1
         for attempt in range(attempts):
             try:
-                return self._attempt(url, platform)
+                return self._attempt(url, platform, validate)
             except _Retryable as exc:
+                if attempt + 1 >= attempts and exc.fetched is not None:
+                    log.warning("%s: %s after %d attempt(s); passing it on", url, exc, attempts)
+                    return exc.fetched
                 if attempt + 1 >= attempts:
                     raise FetchError(
                         f"gave up after {attempts} attempt(s): {exc}", url=url, status=exc.status
@@ -297,7 +314,7 @@ class HttpClient:
             return {"Authorization": f"Bearer {self._mastodon_token}"}
         return {}
 
-    def _attempt(self, url: str, platform: str) -> Fetched:
+    def _attempt(self, url: str, platform: str, validate: Validator | None) -> Fetched:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             self._throttle(current, platform)
@@ -324,7 +341,7 @@ class HttpClient:
                         wait = retry_after_seconds(response.headers)
                         raise _Retryable(f"HTTP {status}", status=status, wait=wait)
                     body = self._read_body(response, current)
-                    return Fetched(
+                    fetched = Fetched(
                         url=str(response.url),
                         status=status,
                         headers={k.lower(): v for k, v in response.headers.items()},
@@ -332,6 +349,11 @@ class HttpClient:
                         requested_at=requested_at,
                         platform=platform,
                     )
+                    if validate is not None and 200 <= status < 300:
+                        problem = validate(fetched)
+                        if problem:
+                            raise _Retryable(problem, status=status, fetched=fetched)
+                    return fetched
             except RETRY_EXCEPTIONS as exc:
                 raise _Retryable(f"{type(exc).__name__}: {exc or 'no detail'}") from None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url=url)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ import pandas as pd
 from . import evidence as evidence_archive
 from .config import Settings, get_settings
 from .errors import AuditError, EvidenceError, ReviewError
+from .fsutil import write_atomic
 from .records import Decision, Verdict
 from .rules_table import RULES
 from .store import Store
@@ -159,10 +159,8 @@ def _anchor_path(store: Store) -> Path:
 def _write_anchor(store: Store, seq: int, digest: str) -> None:
     """Record the chain head outside the database (atomically): cutting the tail shows."""
     path = _anchor_path(store)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"seq": seq, "hash": digest}) + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps({"seq": seq, "hash": digest}) + "\n").encode("utf-8"),
+                 what="audit head")
 
 
 def _decision_rows(store: Store, case_ids: Sequence[str] | None = None) -> list[AuditedDecision]:
@@ -222,7 +220,8 @@ def decide(
         case_id = resolve_case_id(store, case_id)
         head = store.rows("SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")
         prev_hash = head[0][0] if head else GENESIS_HASH
-        seq = int(store.rows("SELECT nextval('decision_seq')")[0][0])
+        # max + 1 inside the transaction, not a sequence: a DuckLake store has no sequences.
+        seq = int(store.rows("SELECT coalesce(max(seq), 0) + 1 FROM decisions")[0][0])
         digest = decision_hash(prev_hash, seq, case_id, verdict, reviewer, note, decided_at)
         row = {
             "seq": seq, "case_id": case_id, "verdict": verdict, "reviewer": reviewer,

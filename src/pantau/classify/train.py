@@ -25,7 +25,8 @@ from sklearn.metrics import log_loss, precision_recall_fscore_support
 
 from ..records import Election
 from ..timeutil import start_of_day
-from .corpus import CAMPAIGN_LABELS, DEFAULT_SEED, LABELS, VALIDATION_ELECTION, generate, write_corpus
+from .corpus import (CAMPAIGN_LABELS, DEFAULT_SEED, LABELS, PER_ELECTION, VALIDATION_ELECTION,
+                     generate, write_corpus)
 from .corpus_elections import CORPUS_ELECTIONS
 from .linking import Linker
 from .model import METRICS_FILE, TextModel, make_version, models_root
@@ -33,7 +34,7 @@ from .pipeline import prepare
 from .rules import Context, content_flags
 
 CANDIDATE_MODELS = (("svm", 0.3), ("logreg", 8.0))
-THRESHOLDS = [round(t, 2) for t in np.arange(0.30, 0.91, 0.02)]
+THRESHOLDS = [round(float(t), 2) for t in np.arange(0.30, 0.91, 0.02)]
 
 
 @dataclass(slots=True)
@@ -163,11 +164,16 @@ def evaluate_rules(rows: list[dict[str, Any]], prepared: list[str], proba: np.nd
 
 
 def train(out: str | Path | None = None, *, seed: int = DEFAULT_SEED,
-          corpus_path: str | Path | None = None,
+          corpus_path: str | Path | None = None, scale: float = 1.0,
+          models: tuple[tuple[str, float], ...] = CANDIDATE_MODELS,
           log: Callable[[str], None] = lambda _m: None) -> TrainResult:
-    """Train, validate and save a model; returns where it went and its metrics."""
+    """Train, validate and save a model; returns where it went and its metrics.
+
+    `scale` shrinks the corpus (tests); `models` lists the (kind, C) candidates compared.
+    """
     started = time.perf_counter()
-    rows = generate(seed)
+    counts = {k: max(20, int(v * scale)) for k, v in PER_ELECTION.items()}
+    rows = generate(seed, counts)
     corpus_info = None
     if corpus_path is not None:
         corpus_info = write_corpus(corpus_path, seed)
@@ -183,7 +189,7 @@ def train(out: str | Path | None = None, *, seed: int = DEFAULT_SEED,
     y_val = [labels[i] for i in val_idx]
 
     candidates = []
-    for kind, c in CANDIDATE_MODELS:
+    for kind, c in models:
         t0 = time.perf_counter()
         model = TextModel.fit(x_train, y_train, kind=kind, seed=seed, c=c)
         proba = model.predict_proba(x_val)
@@ -204,7 +210,7 @@ def train(out: str | Path | None = None, *, seed: int = DEFAULT_SEED,
     fingerprint = hashlib.sha256(json.dumps(
         {"texts": hashlib.sha256("\n".join(r["text"] + "\t" + r["label"] for r in rows)
                                  .encode()).hexdigest(),
-         "kind": kind, "c": c, "seed": seed}, sort_keys=True).encode()).hexdigest()
+         "kind": kind, "c": c, "seed": seed, "scale": scale}, sort_keys=True).encode()).hexdigest()
     version = make_version(fingerprint)
     log("refitting on every election…")
     final = TextModel.fit(prepared, labels, kind=kind, seed=seed, c=c, version=version)

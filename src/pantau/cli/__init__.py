@@ -53,6 +53,7 @@ COMMAND_MODULES = [
     "parse",
     "imports",
     "maintenance",
+    "serve",
 ]
 
 

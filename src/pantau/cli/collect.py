@@ -53,7 +53,9 @@ def collect_cmd(
     from ..collectors.runner import collect
 
     start = parse_since(since)
+    # Retries and waits are warnings (always shown); --verbose adds every redirect and page.
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
+                        format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=err, show_path=False)])
     settings = get_settings()
     with Store.open(settings=settings) as store, Progress(
@@ -73,14 +75,20 @@ def collect_cmd(
 
         summary = collect(store, settings, platforms=platform or None,
                           accounts=account or None, since=start, progress=progress)
+    # Vertical (metric, value): stays readable in a narrow terminal.
     table = Table(title=f"Collection run {summary.run_id[:12]}", title_justify="left")
-    for name in ("accounts", "pages", "new", "seen", "quarantined", "errors", "refused",
-                 "hidden", "retries", "rate-limit waits", "waited s"):
-        table.add_column(name, justify="right")
-    table.add_row(*(str(v) for v in (
-        summary.accounts, summary.pages, summary.activities_new, summary.activities_seen,
-        summary.quarantined, len(summary.errors), len(summary.refused), len(summary.hidden),
-        summary.retries, summary.rate_limit_waits, f"{summary.waited_seconds:.1f}")))
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("accounts", summary.accounts), ("pages", summary.pages),
+        ("activities new", summary.activities_new), ("activities seen", summary.activities_seen),
+        ("quarantined", summary.quarantined), ("errors", len(summary.errors)),
+        ("refused (401/403)", len(summary.refused)), ("hidden networks", len(summary.hidden)),
+        ("requests", summary.requests), ("retries", summary.retries),
+        ("rate-limit waits", summary.rate_limit_waits),
+        ("waited", f"{summary.waited_seconds:.1f} s"),
+    ):
+        table.add_row(label, str(value))
     out.print(table)
     for label, items, style in (("error", summary.errors, "red"),
                                 ("refused", summary.refused, "yellow"),

@@ -1,4 +1,4 @@
-"""`pantau import` (exports of platforms without a free API) and `pantau report` (public reports)."""
+"""`pantau import` (platform exports) and `pantau report` (public reports): thin commands."""
 
 from __future__ import annotations
 

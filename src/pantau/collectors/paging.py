@@ -29,7 +29,7 @@ from .base import Fetched, Parsed
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..http import HttpClient
+    from ..http import HttpClient, Validator
 
 REFUSED_STATUSES = (401, 403)
 
@@ -122,6 +122,15 @@ class Listing:
     empty_status: tuple[str, str] | None = None           # first page empty -> (status, note)
     max_pages: int | None = None
     identities: list[Identity] = field(default_factory=list)
+    validate: Validator | None = None                     # see HttpClient.get
+
+
+def expect_json(fetched: Fetched) -> str | None:
+    """A JSON API answered: anything else (an HTML challenge page with 200) is retried."""
+    ctype = fetched.content_type.lower()
+    if "json" not in ctype:
+        return f"expected JSON, got {ctype or 'no content type'}"
+    return None
 
 
 def numeric_id(activity: Activity) -> str | None:
@@ -148,9 +157,9 @@ def fetch_one(
     ctx: Context, source: str, key: str, url: str, params: dict[str, str | int] | None,
     platform: str,
 ) -> tuple[Fetched | None, Page | None]:
-    """One unpaged request (a handle lookup): the response, or the `Page` recording why not."""
+    """One unpaged JSON request (a handle lookup): the response, or the `Page` saying why not."""
     try:
-        fetched = ctx.http.get(url, params, platform=platform)
+        fetched = ctx.http.get(url, params, platform=platform, validate=expect_json)
     except FetchError as exc:
         return None, Page(source, key, fetch_error=str(exc),
                           state=StateUpdate(source, key, None, None, "error", str(exc)))
@@ -191,7 +200,7 @@ def walk(ctx: Context, listing: Listing) -> Iterator[Page]:
     while True:
         url, params = L.request(cursor)
         try:
-            fetched = ctx.http.get(url, params, platform=L.platform)
+            fetched = ctx.http.get(url, params, platform=L.platform, validate=L.validate)
         except FetchError as exc:
             yield Page(L.source, L.key, fetch_error=str(exc), identities=identities,
                        state=update("error", str(exc), cursor_value=kept_cursor))

@@ -209,7 +209,10 @@ def commit_page(store: Store, page: Page, platform: str, summary: RunSummary) ->
     if page.fetch_error:
         summary.errors.append(page.fetch_error)
     if page.page_error:
-        summary.errors.append(f"{fetched.url if fetched else page.key}: {page.page_error}")
+        where = fetched.url if fetched else page.key
+        # ParseError messages usually start with the URL already.
+        summary.errors.append(page.page_error if page.page_error.startswith(where)
+                              else f"{where}: {page.page_error}")
     if page.state is not None and page.state.status in ("refused", "hidden", "skipped"):
         bucket = {"refused": summary.refused, "hidden": summary.hidden,
                   "skipped": summary.skipped}[page.state.status]

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import base64
 import csv
+import gc
 import hashlib
 import random
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 from ..elections import parse_election, stage_window
 from ..records import Election, Person
-from . import people as P
 from .texts import Phrasebook
 
 DEMO_ELECTION_FILE = "demo-election.toml"
@@ -55,6 +56,7 @@ WORLD_END = datetime(2024, 12, 12, tzinfo=UTC)
 EDGE_MARGIN = timedelta(hours=12)  # planted acts stay clear of stage boundaries
 
 
+@lru_cache(maxsize=256)  # called with a few constant datetimes hundreds of thousands of times
 def _ms(when: datetime) -> int:
     return int(when.timestamp() * _MS)
 
@@ -540,13 +542,21 @@ def build_world(seed: int = 2024, scale: float = 1.0) -> World:
     """Generate the demo world; the same `seed` and `scale` always give the same world."""
     from .generate import populate
 
-    b = _Builder(seed, scale)
-    populate(b)
-    truth = [
-        _truth(b, item, kind, planted, candidate) for item, kind, planted, candidate in b.labels
-    ]
-    return World(seed, scale, b.election, b.election_text, b.people, b.accounts, b.posts,
-                 b.likes, b.follows, b.images, truth, b.phrasebook)
+    # The world is a few hundred thousand acyclic objects at ×100: the cyclic garbage collector
+    # would rescan them again and again (making generation superlinear) and would find nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        b = _Builder(seed, scale)
+        populate(b)
+        truth = [
+            _truth(b, item, kind, planted, candidate) for item, kind, planted, candidate in b.labels
+        ]
+        return World(seed, scale, b.election, b.election_text, b.people, b.accounts, b.posts,
+                     b.likes, b.follows, b.images, truth, b.phrasebook)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _truth(b: _Builder, item: Item, kind: str, planted: str | None,

@@ -1,43 +1,46 @@
 """Election context for a photo: does its caption or the text in the image tie it to the election?
 
-A minimal matcher over the `Election` record (candidate names, aliases, slogans, hashtags,
-parties, watch-listed accounts, keywords and ballot-number phrases), used by `signals` when no
-other linker is passed in. Matching is done on a folded form of the text (lower case, accents
-and dashes unified, punctuation to spaces), and hashtags/multi-word names also on a compact
-form without spaces, because OCR drops or changes the '#', dashes and spaces of poster text
-("#AniesSandi" -> "fAniesSandi", "Pramono–Rano" -> "Pramono-Rano").
+There is ONE matcher in pantau: the classifier's `pantau.classify.linking.Linker` (candidate
+names, name tokens, aliases, slogans, hashtags, parties, keywords, watch-listed handles, ballot
+numbers, pose phrases, campaign words). This module only adapts its `Signal`s to the
+`ContextMatch`es the photo rule (`signals.photo_flags`) reasons with, adding the source of the
+text ("caption" or "image") so a reason can say where the context was found.
+
+One OCR repair is done before linking image text: Tesseract sometimes reads the '#' of a poster
+hashtag as 'f' or 'H' ("#AniesSandi" -> "fAniesSandi"); a CamelCase compound right after such a
+letter is turned back into a hashtag so the linker sees it as one.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..classify.linking import Linker, Links
 from ..records import Election
 
-# Words that call for a vote or show support (domain.md: DS-08 "ajakan, himbauan, seruan").
-CALL_WORDS = (
-    "coblos", "pilih", "pilihlah", "dukung", "dukunglah", "menangkan", "menangkan lah",
-    "vote", "salam", "all in", "lanjutkan", "satu putaran",
-)
-NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5}
-_NUMBER_RE = re.compile(
-    r"\b(?:no|nomor|nomer|nmr|nomor urut|no urut|urut|paslon|coblos|pilih|salam)\s*"
-    r"(?:urut\s*)?0?([1-9])\b"
-)
-_FINGERS_RE = re.compile(r"\b(?:salam\s+)?(satu|dua|tiga|empat|lima|[1-5])\s+jari\b")
-_MENTION_RE = re.compile(r"@([A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?)")
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+# Linker signal kind -> the kind the photo rule and its reasons use.
+_KIND = {
+    "name": "name", "token": "name", "tag_name": "name", "alias": "alias",
+    "common_alias": "common_alias", "slogan": "slogan", "keyword": "keyword",
+    "hashtag": "hashtag", "handle": "account", "mention": "mention", "party": "party",
+    "number": "number", "vote_number": "number", "pose": "number", "bare_number": "number",
+    "pose_emoji": "number", "campaign": "call",
+}
+# A bare "02" or a ✌ emoji in a text is election context only beside other context in that
+# text (the linker's own rule for scoring, `Links.scores`): alone they are everyday writing.
+_NEEDS_COMPANY = frozenset({"bare_number", "pose_emoji"})
+# "fAniesSandi", "HPramonoRano": a misread '#' before a CamelCase compound of two or more parts.
+_OCR_HASH_RE = re.compile(r"(?<![\w#])[fFH]((?:[A-Z][a-z]+){2,}\d*)\b")
 
 
 @dataclass(frozen=True, slots=True)
 class ContextMatch:
     """One piece of election context found in a caption or in the text of an image."""
 
-    kind: str                 # name | alias | hashtag | slogan | keyword | party | number | account | call
-    value: str                # what matched, as written in the election file (or the text)
+    kind: str                 # name | alias | hashtag | slogan | keyword | party | number | account | mention | common_alias | call
+    value: str                # what it stands for in the election file (a number phrase: as written)
     candidate: int | None     # the candidate it points to, when it points to one
     source: str               # "caption" | "image"
 
@@ -48,111 +51,68 @@ class ContextMatch:
 
     def describe(self) -> str:
         where = {"caption": "caption", "image": "image text"}.get(self.source, self.source)
-        return f"{self.kind} {self.value!r} in the {where}"
+        return f"{self.kind.replace('_', ' ')} {self.value!r} in the {where}"
 
     def describe_id(self) -> str:
-        kinds = {"name": "nama", "alias": "alias", "hashtag": "tagar", "slogan": "slogan",
-                 "keyword": "kata kunci", "party": "partai", "number": "nomor",
-                 "account": "akun", "call": "ajakan"}
+        kinds = {"name": "nama", "alias": "alias", "common_alias": "alias", "hashtag": "tagar",
+                 "slogan": "slogan", "keyword": "kata kunci", "party": "partai",
+                 "number": "nomor", "account": "akun", "mention": "akun", "call": "ajakan"}
         where = {"caption": "keterangan", "image": "teks gambar"}.get(self.source, self.source)
         return f"{kinds.get(self.kind, self.kind)} {self.value!r} di {where}"
 
 
-# A linker maps (text, source) to context matches; the classifier's linker can be adapted to it.
-Linker = Callable[[str, str], Iterable[ContextMatch]]
+# Maps (text, source) to context matches. `LinkerContext` is the real one; tests may pass any.
+ContextFinder = Callable[[str, str], Iterable[ContextMatch]]
 
 
-def fold(text: str) -> str:
-    """Lower case, accents removed, dashes unified, punctuation (but '#', '@', '-') to spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_DASHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[^\w#@\-\s]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+def repair_ocr_hashtags(text: str) -> str:
+    """Undo Tesseract's misreading of a poster's '#' as 'f'/'H' before a CamelCase hashtag."""
+    return _OCR_HASH_RE.sub(lambda m: "#" + m.group(1), text)
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
+def matches_from_links(links: Links, source: str) -> list[ContextMatch]:
+    """The linker's signals for one text as `ContextMatch`es (one per kind, value, candidate)."""
+    company = any(s.kind not in _NEEDS_COMPANY and s.kind != "campaign" for s in links.signals)
+    found: dict[tuple[str, str, int | None], ContextMatch] = {}
+    for s in links.signals:
+        if s.kind in _NEEDS_COMPANY and not company:
+            continue
+        kind = _KIND.get(s.kind, s.kind)
+        # Numbers and poses are quoted as written ("salam tiga jari"); the rest by what they
+        # matched in the election file ("Bang Doel", "#PramonoRano", "@tim (campaign)").
+        value = s.text.strip() if kind in {"number", "call"} else (s.label or s.text.strip())
+        found.setdefault((kind, value, s.candidate), ContextMatch(kind, value, s.candidate, source))
+    return list(found.values())
 
 
-def _has_phrase(folded: str, phrase: str) -> bool:
-    words = fold(phrase).replace("-", " ").split()
-    if not words:
-        return False
-    pattern = r"\b" + r"[\s\-]*".join(re.escape(w) for w in words) + r"\b"
-    return re.search(pattern, folded.replace("#", " ")) is not None
+class LinkerContext:
+    """`ContextFinder` over the classifier's linker for one election.
 
+    Pass the `Linker` the caller already compiled (the classifier pipeline does) to avoid
+    compiling the election's patterns twice.
+    """
 
-class ElectionMatcher:
-    """Finds an election's candidates, parties, accounts and number phrases in text."""
-
-    # Compact (space-free) matching only for terms long enough not to hit inside other words.
-    MIN_COMPACT = 8
-
-    def __init__(self, election: Election) -> None:
-        self.election = election
-        self._terms: list[tuple[str, str, int | None]] = []
-        for cand in election.candidates:
-            for kind, values in (("name", cand.names), ("alias", cand.aliases),
-                                 ("slogan", cand.slogans), ("hashtag", cand.hashtags),
-                                 ("party", cand.parties)):
-                for value in values:
-                    self._terms.append((kind, value, cand.number))
-        for kw in election.keywords:
-            self._terms.append(("keyword", kw.phrase, kw.candidate))
-        self._accounts = {a.handle.lower().lstrip("@"): a for a in election.accounts}
-        # A party backing several candidates points to none of them in particular.
-        backers: dict[str, set[int]] = {}
-        for cand in election.candidates:
-            for party in cand.parties:
-                backers.setdefault(fold(party), set()).add(cand.number)
-        self._shared_parties = {p for p, nums in backers.items() if len(nums) > 1}
+    def __init__(self, election: Election, linker: Linker | None = None) -> None:
+        self.election_id = election.id
+        self.linker = linker or Linker(election)
+        if self.election_id not in self.linker.election_ids:
+            raise ValueError(
+                f"the linker passed in does not know election {self.election_id!r} "
+                f"(it has {', '.join(self.linker.election_ids)})"
+            )
 
     def __call__(self, text: str, source: str = "caption") -> list[ContextMatch]:
-        return self.find(text, source)
-
-    def find(self, text: str, source: str = "caption") -> list[ContextMatch]:
         if not text or not text.strip():
             return []
-        folded = fold(text)
-        compact = _compact(text)
-        found: dict[tuple[str, str, int | None], ContextMatch] = {}
-
-        def add(kind: str, value: str, candidate: int | None) -> None:
-            found.setdefault((kind, value, candidate), ContextMatch(kind, value, candidate, source))
-
-        # Hashtags are one token: compare them with each token, '#' and punctuation dropped
-        # (OCR reads '#' as 'f', 'H' or nothing), but not across separate words.
-        tokens = {re.sub(r"[^a-z0-9]", "", t) for t in re.split(r"[\s\-]+", folded)}
-        for kind, value, number in self._terms:
-            key = _compact(value)
-            if kind == "hashtag":
-                hit = len(key) >= 4 and any(t.endswith(key) and len(t) <= len(key) + 1
-                                            for t in tokens)
-            else:
-                hit = _has_phrase(folded, value)
-                if not hit and len(key) >= self.MIN_COMPACT and kind != "party":
-                    hit = key in compact  # "PramonoAnung": OCR lost the space
-            if hit:
-                shared = kind == "party" and fold(value) in self._shared_parties
-                add(kind, value, None if shared else number)
-        for handle in _MENTION_RE.findall(text):
-            account = self._accounts.get(handle.lower().rstrip("."))
-            if account is not None:
-                add("account", "@" + account.handle, account.candidate)
-        for match in _NUMBER_RE.finditer(folded):
-            number = int(match.group(1))
-            if self.election.candidate(number) is not None:
-                add("number", match.group(0), number)
-        for match in _FINGERS_RE.finditer(folded):
-            word = match.group(1)
-            number = NUMBER_WORDS.get(word) or int(word)
-            add("number", match.group(0), number if self.election.candidate(number) else None)
-        for word in CALL_WORDS:
-            if re.search(r"\b" + re.escape(word) + r"\b", folded):
-                add("call", word, None)
-        return list(found.values())
+        if source == "image":
+            text = repair_ocr_hashtags(text)
+        return matches_from_links(self.linker.link(text, self.election_id), source)
 
 
-def mentioned_handles(text: str) -> list[str]:
-    """The @handles in a caption, lower case, as watch-lists store them."""
-    return [h.lower().rstrip(".") for h in _MENTION_RE.findall(text or "")]
+def context_finder(
+    election: Election, linker: Linker | ContextFinder | None = None
+) -> ContextFinder:
+    """A `ContextFinder`: the one given, or one over the given (or a new) classifier `Linker`."""
+    if linker is None or isinstance(linker, Linker):
+        return LinkerContext(election, linker)
+    return linker

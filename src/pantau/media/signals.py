@@ -29,7 +29,8 @@ from .. import timeutil
 from ..elections import as_local, rule_family, stage_at
 from ..records import Election, Flag
 from .analyze import ANALYZER_VERSION, ImageAnalysis
-from .context import ContextMatch, ElectionMatcher, Linker
+from ..classify.linking import Linker
+from .context import ContextFinder, ContextMatch, context_finder
 from .hands import Hand
 
 PHOTO_RULES = {"KE": "KE-05", "DS": "DS-07"}
@@ -72,10 +73,11 @@ def in_campaign(election: Election, when: datetime) -> bool:
 
 
 def find_context(
-    analysis: ImageAnalysis, caption: str, election: Election, linker: Linker | None = None
+    analysis: ImageAnalysis, caption: str, election: Election,
+    linker: Linker | ContextFinder | None = None,
 ) -> list[ContextMatch]:
-    """Context matches in the caption and in the image text."""
-    link = linker or ElectionMatcher(election)
+    """Context matches in the caption and in the image text (the classifier's linker by default)."""
+    link = context_finder(election, linker)
     found = list(link(caption or "", "caption"))
     found += list(link(analysis.ocr_text or "", "image"))
     return found
@@ -110,13 +112,13 @@ def photo_flags(
     election: Election,
     *,
     when: datetime,
-    linker: Linker | None = None,
+    linker: Linker | ContextFinder | None = None,
     activity_id: str | None = None,
 ) -> list[Flag]:
     """KE-05 / DS-07 flags (or one unflagged review item) for one photo of a post.
 
-    `when` is the post's time (aware or UTC). `linker(text, source)` returns `ContextMatch`es;
-    the default is `ElectionMatcher(election)`. `activity_id` defaults to ``image:<sha256>``.
+    `when` is the post's time (aware or UTC). `linker` is the classifier's `Linker` for the
+    election (compiled once by the caller; a new one by default) or any `ContextFinder`. `activity_id` defaults to ``image:<sha256>``.
     """
     family = rule_family(stage_at(election, when))
     if family is None:

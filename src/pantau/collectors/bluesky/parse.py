@@ -354,10 +354,11 @@ def parse_author_feed(
 
 
 def _thread_posts(node: Any, observed: datetime, parsed: Parsed, ref: str) -> None:
-    """The post of a thread node, its parents and (recursively) its replies."""
-    if not isinstance(node, dict) or node.get("$type") in _UNAVAILABLE or "post" not in node:
+    """The post of a thread node and (recursively) its replies; blocked/deleted ones counted."""
+    if not isinstance(node, dict) or "post" not in node:
         if isinstance(node, dict) and node.get("$type") in _UNAVAILABLE:
-            parsed.info["unavailable"] = int(parsed.info.get("unavailable", 0)) + 1  # type: ignore[arg-type]
+            unavailable = parsed.info.get("unavailable", 0)
+            parsed.info["unavailable"] = (unavailable if isinstance(unavailable, int) else 0) + 1
         return
     parent = node.get("parent")
     try:

@@ -58,7 +58,7 @@ def _columns(table: TableFile, mapping: Mapping) -> dict[str, str]:
     if missing:
         found = ", ".join(repr(h) for h in table.original_headers if h) or "none"
         raise InputError(
-            f"column {', '.join(missing)} named in mapping {mapping.path} is not in the file "
+            f"mapping {mapping.path} names column(s) not in the file: {', '.join(missing)} "
             f"(header has {found})", file=table.path)
     return dict(mapping.columns)
 

@@ -13,7 +13,7 @@ A mapping is a small TOML file (examples in ``config/mappings/``)::
     [types]                        # optional: the export's type values -> ours
     retweet = "share"
     [options]                      # optional
-    default_type = "post"          # when there is no type column (a forwarded_from makes it a share)
+    default_type = "post"          # without a type column (forwarded_from: share, reply_to: comment)
     time_format = "%a %b %d %H:%M:%S %z %Y"   # strptime format; default: ISO 8601 / epoch
     timezone = "Asia/Jakarta"      # for times written without an offset; default UTC
     media_separator = "|"          # between URLs in the media_urls column; default: spaces/commas

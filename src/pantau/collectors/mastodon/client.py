@@ -25,6 +25,7 @@ from ..paging import (
     StateUpdate,
     Target,
     as_int,
+    expect_json,
     fetch_one,
     lookup_failed,
     numeric_id,
@@ -92,6 +93,7 @@ def statuses_listing(base: str, account_id: str, identities: list[Identity]) -> 
         source="mastodon:statuses",
         key=f"{base}#{account_id}",
         platform="mastodon",
+        validate=expect_json,
         request=_linked(f"{base}/api/v1/accounts/{account_id}/statuses", {"limit": STATUSES_LIMIT}),
         parse=lambda f: P.parse_statuses(f.content, source_url=f.url),
         next_cursor=_link_next,
@@ -107,6 +109,7 @@ def following_listing(base: str, account_id: str, handle: str) -> Listing:
         source="mastodon:following",
         key=f"{base}#{account_id}",
         platform="mastodon",
+        validate=expect_json,
         request=_linked(f"{base}/api/v1/accounts/{account_id}/following",
                         {"limit": ACCOUNTS_LIMIT}),
         parse=lambda f: P.parse_following(f.content, actor=handle, actor_id=account_id,
@@ -125,16 +128,16 @@ def status_listings(base: str, status_id: str, author_id: str) -> list[Listing]:
                 _linked(f"{root}/favourited_by", {"limit": ACCOUNTS_LIMIT}),
                 lambda f: P.parse_favourited_by(f.content, target=status_id,
                                                 target_author=author_id, source_url=f.url),
-                next_cursor=_link_next),
+                next_cursor=_link_next, validate=expect_json),
         Listing("mastodon:reblogged_by", key, "mastodon",
                 _linked(f"{root}/reblogged_by", {"limit": ACCOUNTS_LIMIT}),
                 lambda f: P.parse_reblogged_by(f.content, target=status_id,
                                                target_author=author_id, source_url=f.url),
-                next_cursor=_link_next),
+                next_cursor=_link_next, validate=expect_json),
         # One response holds the whole thread; it is fetched again each run for new replies.
         Listing("mastodon:context", key, "mastodon", _linked(f"{root}/context", {}),
                 lambda f: P.parse_context(f.content, target=status_id, source_url=f.url),
-                next_cursor=lambda f, p: None),
+                next_cursor=lambda f, p: None, validate=expect_json),
     ]
 
 

@@ -21,6 +21,16 @@ SOURCE = "telegram:channel"
 COMPLETE_PAGE = re.compile(rb"</html>\s*(<!--.*?-->\s*)?$", re.S | re.I)
 
 
+def complete_page(fetched: Fetched) -> str | None:
+    """Why a 200 answer is not a whole channel page (a challenge page, a cut body), or None."""
+    tail = fetched.content[-4096:]
+    if not COMPLETE_PAGE.search(tail):
+        return "truncated HTML: the page does not end with </html>"
+    if b"tgme_" not in fetched.content:
+        return "not a Telegram page (no tgme_ markup): an error or challenge page?"
+    return None
+
+
 def channel_listing(ctx: Context, channel: str) -> Listing:
     base = ctx.settings.platforms.telegram_base_url.rstrip("/")
     url = f"{base}/s/{quote(channel)}"
@@ -29,12 +39,11 @@ def channel_listing(ctx: Context, channel: str) -> Listing:
         return (url, {"before": cursor} if cursor else None)
 
     def parse(fetched: Fetched) -> Parsed:
-        # A page cut short (connection dropped mid-body with no Content-Length to catch it)
-        # would still parse, silently missing posts between two pages; refuse it instead so
-        # the runner quarantines it and the next run asks again from the same cursor.
-        if not COMPLETE_PAGE.search(fetched.content[-4096:]):
-            raise ParseError("truncated HTML: the page does not end with </html>",
-                             source=fetched.url)
+        # A page still cut short after the HTTP layer's retries would parse, silently missing
+        # the posts between two pages; refuse it so it is quarantined and asked for again.
+        problem = complete_page(fetched)
+        if problem:
+            raise ParseError(problem, source=fetched.url)
         return parse_channel_page(fetched.content, source_url=fetched.url)
 
     return Listing(
@@ -46,6 +55,7 @@ def channel_listing(ctx: Context, channel: str) -> Listing:
         mark=numeric_id,
         order=as_int,
         stop_on_oldest=True,
+        validate=complete_page,
     )
 
 

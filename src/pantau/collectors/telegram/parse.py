@@ -18,11 +18,12 @@ from a page). Every message becomes one activity:
 A message that cannot be read (no id, no time: a truncated page) goes to ``Parsed.problems``;
 the rest still parse. A body that is not a Telegram page at all raises `ParseError`.
 
-Speed (collections re-read archived pages, benchmarks in the report): the raw bytes are trimmed
-before parsing (the page head and the inline SVG bubble tails carry no content), and each
-message is read with ONE CSS query whose results arrive in document order and are dispatched
-on their class; selectors for rare features (polls, voice, ...) are only added when the page
-contains them at all.
+Speed (``bench/bench_parse_telegram.py``): the raw bytes are trimmed before parsing (the page
+head and the inline SVG bubble tails carry no content, ``<br>`` becomes a marker in one pass),
+and the whole page is read with ONE CSS query: its results arrive in document order, so each
+message's parts follow the message node and are dispatched on their class. Selectors for rare
+features (polls, voice, ...) are only added when the page contains them at all; a rare
+container's parts are looked up inside it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from ..htmltext import link_or_tag, mark_breaks, node_text
 BASE_URL = "https://t.me"
 PAGE_SIZE = 20  # messages on a full t.me/s page; a shorter page without "more" is the oldest
 
-_BG_URL = re.compile(r"background-image\s*:\s*url\(\s*(['\"]?)(.*?)\1\s*\)")
 _VIEWS = re.compile(r"^([\d.,]+)\s*([KMB]?)$", re.IGNORECASE)
 _MULTIPLIER = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 

@@ -182,10 +182,8 @@ CREATE TABLE media_analyses (
 );
 
 -- review and export ------------------------------------------------------------------------
-CREATE SEQUENCE decision_seq START 1;
-
 CREATE TABLE decisions (                      -- append-only audit chain
-    seq         BIGINT PRIMARY KEY,
+    seq         BIGINT PRIMARY KEY,           -- max(seq) + 1, taken in the deciding transaction
     case_id     VARCHAR NOT NULL,
     verdict     VARCHAR NOT NULL,             -- confirmed | dismissed | needs_more_info
     reviewer    VARCHAR NOT NULL,

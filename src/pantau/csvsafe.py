@@ -1,0 +1,66 @@
+"""Spreadsheet-inert CSV: what every CSV pantau writes (exports, import rejects) goes through.
+
+Cells are made inert for spreadsheets: text that would start with ``= + - @`` (also after
+leading spaces or quotes, and the full-width forms) or with a tab/CR gets a leading ``'``
+(OWASP "CSV injection"); control characters are dropped, line breaks become spaces, and
+bidirectional overrides (U+202A–202E, U+2066–2069) are shown as ``[U+202E]`` so reordered text
+cannot disguise a cell. Files are UTF-8 with BOM, every cell quoted, CRLF line ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, DEL, and invisible format characters that hide or reorder text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\ufeff]")
+_TRIGGERS = set("=+-@\uff1d\uff0b\uff0d\uff20")
+_LEADING = " \u00a0\"'\u201c\u201d\u2018\u2019"
+
+
+def safe_cell(value: Any) -> str:
+    """A value as spreadsheet-inert text (see the module docstring)."""
+    raw = "" if value is None else str(value)
+    text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", raw)
+    text = " ".join(_CONTROL.sub("", text).split())  # every line break or tab -> one space
+    starts_blank = raw.lstrip(_LEADING)[:1] in {"\t", "\r", "\n"}
+    if starts_blank or text.lstrip(_LEADING)[:1] in _TRIGGERS:
+        text = "'" + text
+    return text
+
+
+def render_csv(header: list[str], rows: list[list[Any]], delimiter: str) -> bytes:
+    """UTF-8 with BOM, every cell quoted, CRLF line ends, every cell passed through `safe_cell`."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+
+
+def formula_cells(data: bytes | str) -> list[tuple[int, int, str]]:
+    """(row, column, cell) of every cell of a CSV a spreadsheet would run or reorder.
+
+    The check the reliability suite applies to every CSV pantau writes: a cell is unsafe when,
+    after leading blanks and quotes, it starts with a formula trigger (and not with the ``'``
+    text marker), or it holds a control character or a bidirectional override.
+    """
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    bad: list[tuple[int, int, str]] = []
+    for r, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+        for c, cell in enumerate(row):
+            # A leading ' is the spreadsheet's own "this is text" marker (what safe_cell adds).
+            head = cell.lstrip(_LEADING + "\t\r\n")[:1]
+            formula = cell[:1] != "'" and (head in _TRIGGERS or cell[:1] in {"\t", "\r"})
+            if formula or _BIDI.search(cell) or _CONTROL.search(cell):
+                bad.append((r, c, cell[:80]))
+    return bad
+
+
+__all__ = ["formula_cells", "render_csv", "safe_cell"]

@@ -1,0 +1,82 @@
+"""Writing files that hold personal data: owner-only, all or nothing, with a clear error.
+
+Every file pantau writes under PANTAU_HOME (raw evidence, exports and their manifests,
+import rejects, the audit head) goes through `write_atomic`: the bytes go to a temporary file
+created 0600 beside the target, are flushed to disk, then renamed over the target. A reader,
+or the next run after a crash, sees the old file or the new one, never half of one. A full
+disk or a read-only directory becomes a `WriteError` naming the file; the temporary file is
+removed, so nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from .errors import WriteError
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+_HINTS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short reason for an OSError, e.g. 'the disk is full (No space left on device)'."""
+    detail = exc.strerror or str(exc)
+    hint = _HINTS.get(exc.errno or 0)
+    return f"{hint} ({detail})" if hint else detail
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) 0700; a directory that exists already is tightened too."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    except OSError as exc:
+        raise WriteError(f"cannot create the directory: {describe_os_error(exc)}",
+                         file=path) from None
+    try:
+        os.chmod(path, PRIVATE_DIR)
+    except OSError:
+        pass  # not ours to change (a shared parent); the files inside are still 0600
+    return path
+
+
+def write_atomic(path: str | Path, data: bytes, *, what: str = "file") -> Path:
+    """Write `data` to `path` owner-only and atomically (temporary file, fsync, rename).
+
+    Raises `WriteError` naming `path` (and saying `what` it is) when the disk is full or the
+    directory cannot be written; no temporary or partial file is left in that case.
+    """
+    path = Path(path)
+    private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, PRIVATE_FILE)  # O_CREAT's mode is only used for a new file
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # the original error says more
+            raise
+    except OSError as exc:
+        raise WriteError(f"cannot write the {what}: {describe_os_error(exc)}; nothing was "
+                         "written (the previous version, if any, is intact)", file=path) from None
+    return path
+
+
+__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "write_atomic"]
