@@ -12,8 +12,9 @@ Hand-made parts (everything else is a capture, unchanged):
 - Bluesky: a ``cursor`` is added to `getAuthorFeed_full.json` to chain it to `_full_2`;
   resolveHandle, empty getRepostedBy/getQuotes and one like record in listRecords are
   hand-made (the other record is the captured like_record.json).
-- Mastodon: the lookup answers `account.json` with the id of the statuses' author; `Link` headers are those recorded with the captures (PROVENANCE.md), pointed at
-  the test host; the third statuses page is an empty list.
+- Mastodon: the lookup answers `account.json` with the id of the statuses' author; `Link`
+  headers are those recorded with the captures (PROVENANCE.md), pointed at the test host;
+  the third statuses page is an empty list.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FIX = Path(__file__).parent / "fixtures"
 Response = tuple[int, dict[str, str], bytes]
 MASTODON_SERVER = "mastodon.test"    # handles are user@mastodon.test, served by the world
 ATTEMPTS = 4  # max_retries (3) + 1: a fault repeated this often outlasts the HTTP layer
+MASTODON_ACCOUNT = f"mastodonpy_test@{MASTODON_SERVER}"  # registered and watch-listed
 STATUSES_ACCOUNT = "117020565966271181"  # author of the captured statuses pages
 DAN_DID = "did:plc:dantestdantestdantest00"  # registered ASN account dan.test (hand-made)
 WATCHED_POST = "at://user(0)/app.bsky.feed.post/3kwatchedpost2"  # by alice.test, watch-listed
@@ -277,15 +279,16 @@ def seed_work_list(store) -> None:
         {"platform": "telegram", "handle": "topwar_official", "nip": nip, "added_at": now},
         {"platform": "telegram", "handle": "emptychan", "nip": nip, "added_at": now},
         {"platform": "bluesky", "handle": "dan.test", "nip": nip, "added_at": now},
-        {"platform": "mastodon", "handle": f"mastodonpy_test@{MASTODON_SERVER}", "nip": nip, "added_at": now},
-        {"platform": "mastodon", "handle": f"private@{MASTODON_SERVER}", "nip": nip, "added_at": now},
+        {"platform": "mastodon", "handle": MASTODON_ACCOUNT, "nip": nip, "added_at": now},
+        {"platform": "mastodon", "handle": f"private@{MASTODON_SERVER}", "nip": nip,
+         "added_at": now},
     ], key=["platform", "handle"])
     store.upsert("watch_accounts", [
         # Resolved by an earlier run: the capture's placeholder DID (not a did: string, so
         # resolveHandle could not have answered it).
         {"election_id": "test", "platform": "bluesky", "handle": "alice.test", "role": "campaign",
          "platform_id": "user(0)"},
-        {"election_id": "test", "platform": "mastodon", "handle": f"mastodonpy_test@{MASTODON_SERVER}",
+        {"election_id": "test", "platform": "mastodon", "handle": MASTODON_ACCOUNT,
          "role": "campaign"},
     ], key=["election_id", "platform", "handle"])
 

@@ -18,7 +18,8 @@ def write_csv(path: Path, rows: list[list[Any]], delimiter: str = ",") -> Path:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    # utf-8-sig: rejects files carry a BOM (so Excel reads them as UTF-8).
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

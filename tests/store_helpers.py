@@ -139,20 +139,23 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._tool("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+            # immediate: the cluster is thrown away, no need for a shutdown checkpoint.
+            self._tool("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def create_database(self) -> str:
-        """A fresh, empty database (one per lake), created through DuckDB's postgres extension."""
+    def create_database(self, template: str | None = None) -> str:
+        """A fresh database (one per lake), empty or a copy of `template`, created through
+        DuckDB's postgres extension (no psql needed)."""
         name = f"lake_{next(self._names)}"
+        copy = f" TEMPLATE {template}" if template else ""
         con = duckdb.connect()
         try:
             con.execute("SET autoinstall_known_extensions = false")
             con.load_extension(str(extension_file("postgres_scanner")))
             con.execute(f"ATTACH '{self.conninfo('postgres')}' AS pg (TYPE postgres)")
             con.execute(
-                f"CALL postgres_execute('pg', 'CREATE DATABASE {name}', use_transaction := false)"
+                f"CALL postgres_execute('pg', 'CREATE DATABASE {name}{copy}', use_transaction := false)"
             )
         finally:
             con.close()

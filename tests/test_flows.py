@@ -6,8 +6,8 @@ classify uses a tiny model fitted here; export and maintenance run on the review
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
@@ -46,34 +46,48 @@ def prefect_harness():
         yield
 
 
-def _client():
-    from prefect.client.orchestration import get_client
-
-    return get_client(sync_client=True)
-
-
 def _artifact(flow_run_id: UUID, key: str) -> str:
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    """The markdown of the artifact `key` published by a flow run (read back from the server)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        TaskRunFilter,
+    )
+    from prefect.client.schemas.sorting import ArtifactSort
 
-    with _client() as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
-    by_key = {a.key: a.data for a in found}
+    async def read() -> list:
+        async with get_client() as client:
+            # Every argument given: this client's defaults (None) are refused by the server.
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])),
+                flow_run_filter=FlowRunFilter(), task_run_filter=TaskRunFilter(),
+                sort=ArtifactSort.KEY_ASC, limit=200, offset=0)
+
+    by_key = {a.key: a.data for a in asyncio.run(read())}
     assert key in by_key, f"no {key} artifact; have {sorted(by_key)}"
     return by_key[key]
 
 
 def _run(state) -> tuple[UUID, str, list[str]]:
     """(flow run id, its name, its task run names) of a finished flow run."""
+    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
 
     run_id = state.state_details.flow_run_id
-    with _client() as client:
-        run = client.read_flow_run(run_id)
-        tasks = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
-            sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+
+    async def read() -> tuple:
+        async with get_client() as client:
+            run = await client.read_flow_run(run_id)
+            tasks = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200, offset=0)
+            return run, tasks
+
+    run, tasks = asyncio.run(read())
     return run_id, run.name, sorted(t.name for t in tasks)
 
 

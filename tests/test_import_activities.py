@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import json
@@ -138,9 +139,11 @@ def test_skip_invalid_imports_the_rest_and_writes_rejects(store: Store, tmp_path
                                mapping=MAPPINGS / "x-generic.toml")
     assert (report.new, report.rejected) == (2, 1)
     assert report.rejects_path == tmp_path / "bad.rejects.csv"
-    rejects = report.rejects_path.read_text("utf-8").splitlines()
-    assert rejects[0] == "id,created_at,text,username,url,retweeted_from,line,reason"
-    assert rejects[1].startswith(",kemarin,tanpa id,budi asn,ftp://x.com/1,,3,")
+    with report.rejects_path.open(encoding="utf-8-sig", newline="") as fh:
+        (rejected,) = list(csv.DictReader(fh))
+    assert rejected["created_at"] == "kemarin" and rejected["username"] == "budi asn"
+    assert rejected["line"] == "3"
+    assert rejected["reason"].startswith("username: 'budi asn' is not a x handle")
 
 
 def test_mapping_errors_name_file_line_and_key(tmp_path: Path) -> None:

@@ -103,6 +103,13 @@ def test_mastodon_account_lists_need_a_kind_or_a_telling_name(tmp_path: Path, ca
     assert code == 0
     assert [(line["type"], line["target"]) for line in lines] == [("like", "117020585802289163")]
 
+    # An account as target: the list is whom it follows.
+    code, lines, _ = run(["parse", "mastodon", str(plain), "--target",
+                          "http://localhost:3000/@budi"], capsys)
+    assert code == 0
+    assert [(line["type"], line["actor"], line["target"]) for line in lines] == [
+        ("follow", "budi@localhost:3000", "117020565966271181")]
+
     # The capture's own name says what it is.
     code, lines, _ = run(["parse", "mastodon", str(src), "--target", "117020585802289163"],
                          capsys)

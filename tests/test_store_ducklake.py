@@ -38,18 +38,48 @@ def pg() -> Iterator[PostgresServer]:
         server.stop()
 
 
-@pytest.fixture
-def lake(pg: PostgresServer, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """Settings (environment) selecting a fresh lake: its own database and data directory."""
-    env = {
+def _lake_env(catalog: str, data_path: Path) -> dict[str, str]:
+    return {
         "PANTAU_STORE__BACKEND": "ducklake",
-        "PANTAU_STORE__CATALOG": "postgres:" + pg.conninfo(pg.create_database()),
-        "PANTAU_STORE__DATA_PATH": str(isolated_home.parent / "lake-data"),
+        "PANTAU_STORE__CATALOG": "postgres:" + catalog,
+        "PANTAU_STORE__DATA_PATH": str(data_path),
     }
+
+
+def _use(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     return env
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """A lake created and migrated once; each test copies its catalog (CREATE DATABASE ...
+    TEMPLATE), which is much quicker than creating a lake. The copies share this data path,
+    safe because data file names are unique and each catalog lists only its own."""
+    data_path = tmp_path_factory.mktemp("lake-data")
+    template = pg.create_database()
+    with pytest.MonkeyPatch.context() as mp:
+        _use(_lake_env(pg.conninfo(template), data_path), mp)
+        Store.open(settings=get_settings()).close()
+    get_settings.cache_clear()
+    return template, data_path
+
+
+@pytest.fixture
+def lake(pg: PostgresServer, migrated_template: tuple, isolated_home: Path,
+         monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Settings (environment) selecting a migrated lake of its own."""
+    template, data_path = migrated_template
+    return _use(_lake_env(pg.conninfo(pg.create_database(template)), data_path), monkeypatch)
+
+
+@pytest.fixture
+def blank_lake(pg: PostgresServer, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Settings selecting a lake not created yet: an empty database, a new data directory."""
+    env = _lake_env(pg.conninfo(pg.create_database()), isolated_home.parent / "lake-data")
+    return _use(env, monkeypatch)
 
 
 def agency(name: str, when: datetime = T0) -> dict:
@@ -68,7 +98,8 @@ def columns(store: Store) -> set[tuple[str, str, str]]:
 # --- opening and migrations ------------------------------------------------------------------
 
 
-def test_lake_gets_the_same_schema_as_the_embedded_file(lake: dict, tmp_path: Path) -> None:
+def test_lake_gets_the_same_schema_as_the_embedded_file(blank_lake: dict, tmp_path: Path) -> None:
+    lake = blank_lake
     with Store.open() as store:
         assert store.backend == "ducklake"
         assert "postgres:dbname=" in store.location and "lake-data" in store.location
@@ -83,7 +114,7 @@ def test_lake_gets_the_same_schema_as_the_embedded_file(lake: dict, tmp_path: Pa
         assert again.rows("SELECT version, name FROM schema_migrations") == [(1, "initial")]
 
 
-def test_read_only_lake(lake: dict) -> None:
+def test_read_only_lake(blank_lake: dict) -> None:
     with pytest.raises(StoreError, match="no lake here yet; open it once read-write"):
         Store.open(read_only=True)  # nothing created yet
     with Store.open() as store:
@@ -235,10 +266,9 @@ WRITER = textwrap.dedent(
 
 
 def test_two_processes_write_at_once_without_loss(lake: dict, tmp_path: Path) -> None:
-    Store.open().close()  # migrated once, as `pantau` would on first use
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    rounds, per_round = 8, 250
+    rounds, per_round = 5, 200
     procs = [
         subprocess.Popen([sys.executable, str(script), name, str(rounds), str(per_round)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

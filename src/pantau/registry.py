@@ -16,7 +16,6 @@ NIP rules live in `pantau.nip`; this module only applies them to rows.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -29,7 +28,9 @@ import pandas as pd
 import pyarrow as pa
 
 from . import timeutil
+from .csvsafe import render_csv
 from .errors import ImportRejected, InputError, RowProblem
+from .fsutil import write_atomic
 from .nip import NipError, clean_nip, parse_nip
 from .records import Platform
 from .store import Store
@@ -147,27 +148,26 @@ def _flag_conflicts(
 def _write_rejects(
     table: TableFile, problems: _Problems, path: Path | None
 ) -> Path | None:
-    """Write the rejected rows (original values + line + reason) to a CSV; None if none."""
+    """Write the rejected rows (original values + line + reason) to a CSV; None if none.
+
+    The rows are personal data and hostile input: written owner-only and atomically, every cell
+    spreadsheet-inert (`csvsafe`), so a bad row cannot become a formula in the analyst's Excel.
+    """
     if not problems.by_line:
         return None
     target = path or table.path.with_name(f"{table.path.stem}.rejects.csv")
     headers = [h for h in table.headers if h]
     names = [o or h for o, h in zip(table.original_headers, table.headers, strict=False) if h]
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([*names, "line", "reason"])
-            for row in table.rows:
-                if row.line not in problems:
-                    continue
-                reason = "; ".join(
-                    f"{p.column}: {p.reason}" if p.column else p.reason
-                    for p in problems.by_line[row.line]
-                )
-                writer.writerow([*(row.values.get(h, "") for h in headers), row.line, reason])
-    except OSError as exc:
-        raise InputError(f"cannot write the rejects file: {exc.strerror}", file=target) from None
+    rows: list[list[Any]] = []
+    for row in table.rows:
+        if row.line not in problems:
+            continue
+        reason = "; ".join(
+            f"{p.column}: {p.reason}" if p.column else p.reason
+            for p in problems.by_line[row.line]
+        )
+        rows.append([*(row.values.get(h, "") for h in headers), row.line, reason])
+    write_atomic(target, render_csv([*names, "line", "reason"], rows, ","), what="rejects file")
     return target
 
 

@@ -345,10 +345,11 @@ def _plausible_part(match: re.Match[str], whole: str) -> bool:
 def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
     signals: list[Signal] = []
     add = signals.append
-    blank = list(text)
+    work = text  # `text` with matched tags, handles and numbers blanked out
 
     def hide(start: int, end: int) -> None:
-        blank[start:end] = " " * (end - start)
+        nonlocal work
+        work = work[:start] + " " * (end - start) + work[end:]
 
     # Hashtags: exact campaign tags, names inside the tag, "#coblos02".
     if "#" in text:
@@ -403,15 +404,17 @@ def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
                                    s, t, e.label))
                         break
 
-    work = "".join(blank)
     for m in pat.text_re.finditer(work):
         for e in pat.resolve(m.group(0)):
             add(Signal(e.kind, m.group(0), e.candidate, KINDS[e.kind][0], m.start(), m.end(),
                        e.label))
 
+    has_jari = "jari" in work
     for regex, kind in ((_VOTE_NUMBER_RE, "vote_number"), (_NUMBER_RE, "number"),
                         (_POSE_RE, "pose")):
-        for m in regex.finditer(work):
+        if kind == "pose" and not has_jari:
+            continue
+        for m in list(regex.finditer(work)):
             num = pat.number(m.group(1))
             if num is None:
                 continue
@@ -420,13 +423,12 @@ def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
                 weight = 0.5  # "2 jari" without "salam" is a little less sure
             add(Signal(kind, m.group(0), num, weight, m.start(1), m.end(1), f"nomor {num}"))
             hide(m.start(), m.end())
-        work = "".join(blank)
-    for m in _POSE_EMOJI_RE.finditer(work):
+    for m in _POSE_EMOJI_RE.finditer(work) if has_jari else ():
         num = _WORD_NUMBERS[m.group(1)[:-4]] if m.group(1)[:-4] in _WORD_NUMBERS else None
         if num is not None and num in pat.numbers:
             add(Signal("pose_emoji", m.group(0), num, KINDS["pose_emoji"][0], m.start(),
                        m.end(), f"nomor {num}"))
-    for m in _BARE_RE.finditer(work):
+    for m in _BARE_RE.finditer(work) if "0" in work else ():
         num = pat.number(m.group(1))
         if num is not None:
             add(Signal("bare_number", m.group(0), num, KINDS["bare_number"][0], m.start(),

@@ -44,7 +44,7 @@ def build_estimator(kind: str = "svm", seed: int = 0, c: float | None = None) ->
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                  min_df=2, max_features=200_000, dtype=np.float32)),
         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                 min_df=2, token_pattern=r"(?u)[#@]?\b\w+\b",
+                                 min_df=2, token_pattern=r"(?u)[#@]?\w+",
                                  dtype=np.float32)),
     ])
     if kind == "svm":
@@ -69,6 +69,7 @@ class TextModel:
         self.path = path
         self._names: np.ndarray | None = None
         self._coef: np.ndarray | None = None
+        self._fast: Any = None
 
     @property
     def classes_(self) -> list[str]:
@@ -90,11 +91,22 @@ class TextModel:
         return cls(estimator, version, meta)
 
     # --- prediction ----------------------------------------------------------------------
+    def transform(self, texts: Sequence[str]) -> Any:
+        """The feature matrix (CSR) of prepared texts, by the fast batch path."""
+        if self._fast is None:
+            from .features import FastFeatures
+
+            self._fast = FastFeatures(self.estimator.named_steps["features"])
+        return self._fast.transform(texts)
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated class probabilities for prepared texts (one row per text)."""
         if len(texts) == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.estimator.predict_proba(list(texts))
+        return self.proba_from_features(self.transform(texts))
+
+    def proba_from_features(self, x: Any) -> np.ndarray:
+        return self.estimator.named_steps["clf"].predict_proba(x)
 
     def _coefficients(self) -> np.ndarray:
         """The linear weights (classes x features), averaged over the calibration folds."""
@@ -106,26 +118,29 @@ class TextModel:
 
     def explain(self, text: str, k: int = 5, label: str | None = None) -> list[str]:
         """The `k` features of `text` that push hardest towards `label` (default: predicted)."""
-        features = self.estimator.named_steps["features"]
-        x = features.transform([text]).tocsr()
-        if x.nnz == 0:
-            return []
-        coef = self._coefficients()
+        x = self.transform([text])
         if label is None:
-            row = int(np.argmax(self.predict_proba([text])[0]))
-        else:
-            row = self.classes_.index(label)
+            label = self.classes_[int(np.argmax(self.proba_from_features(x)[0]))]
+        return self.explain_row(x, 0, label, k)
+
+    def explain_row(self, x: Any, i: int, label: str, k: int = 5) -> list[str]:
+        """Like `explain`, for row `i` of an already computed feature matrix `x`."""
+        start, end = x.indptr[i], x.indptr[i + 1]
+        if start == end:
+            return []
+        indices, data = x.indices[start:end], x.data[start:end]
+        coef = self._coefficients()
         if coef.shape[0] == 1:  # binary models keep one row
             coef = np.vstack([-coef[0], coef[0]])
-        contrib = x.data * coef[row, x.indices]
+        contrib = data * coef[self.classes_.index(label), indices]
         order = np.argsort(-contrib)
         if self._names is None:
-            self._names = features.get_feature_names_out()
+            self._names = self.estimator.named_steps["features"].get_feature_names_out()
         out: list[str] = []
-        for i in order:
-            if contrib[i] <= 0 or len(out) >= k:
+        for j in order:
+            if contrib[j] <= 0 or len(out) >= k:
                 break
-            name = str(self._names[x.indices[i]]).split("__", 1)[-1].strip()
+            name = str(self._names[indices[j]]).split("__", 1)[-1].strip()
             if name and name not in out and not any(name in o for o in out):
                 out.append(name)
         return out

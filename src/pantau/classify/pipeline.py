@@ -22,6 +22,8 @@ import pyarrow as pa
 from .. import timeutil
 from ..config import get_settings
 from ..elections import load_election, stage_at, stage_window
+from ..media.analyze import ImageAnalysis
+from ..media.photos import activity_photos, caption_with_image_text, photo_flags_for
 from ..records import Election, Flag, Stage, WatchAccount
 from ..store import Store
 from .linking import Linker, Links
@@ -74,7 +76,8 @@ def classify_texts(
     threshold = resolve_threshold(model, threshold)
     linker = linker or Linker(election)
     links, prepared = prepare(texts, linker, election.id)
-    proba = model.predict_proba(prepared)
+    x = model.transform(prepared)
+    proba = model.proba_from_features(x)
     classes = model.classes_
     out: list[list[Flag]] = []
     for i, link in enumerate(links):
@@ -82,19 +85,20 @@ def classify_texts(
         stage = _stage(election, when)
         ctx = Context(ids[i] if ids is not None else f"row:{i}", election, stage, model.version,
                       threshold)
-        out.append(_content(ctx, link, proba[i], classes, prepared[i], model, explain))
+        out.append(_content(ctx, link, proba[i], classes, (x, i), model, explain))
     return out
 
 
-def _content(ctx: Context, link: Links, row: np.ndarray, classes: list[str], prepared: str,
-             model: TextModel, explain: bool) -> list[Flag]:
+def _content(ctx: Context, link: Links, row: np.ndarray, classes: list[str],
+             features_row: tuple[Any, int], model: TextModel, explain: bool) -> list[Flag]:
+    """Content flags of one text; `features_row` is (batch feature matrix, row index)."""
     if ctx.family is None or not link.signals:
         return []
     p = dict(zip(classes, (float(v) for v in row), strict=True))
     features: list[str] = []
     if explain and campaign_probability(p) >= 0.2:
         label = max(("support", "invitation", "attack"), key=lambda k: p.get(k, 0.0))
-        features = model.explain(prepared, k=4, label=label)
+        features = model.explain_row(*features_row, label, k=4)
     return content_flags(ctx, link, p, features)
 
 
@@ -127,7 +131,13 @@ WHERE a.created_at >= ? AND a.created_at < ?
         c.handle = lower(ltrim(a.actor_handle, '@'))
         OR (c.platform_id IS NOT NULL AND c.platform_id = a.actor_id)))
   AND NOT EXISTS (SELECT 1 FROM classifications k WHERE k.activity_id = a.activity_id
-        AND k.election_id = ? AND k.model_version = ?)
+        AND k.election_id = ? AND k.model_version = ?
+        -- a photo of the act analysed after it was classified: classify it again
+        AND NOT EXISTS (SELECT 1 FROM media_analyses m
+              WHERE a.media IS NOT NULL AND m.status = 'ok'
+                AND m.analyzed_at > k.classified_at
+                AND list_contains(list_transform(CAST(a.media AS JSON[]),
+                                  x -> json_extract_string(x, '$.sha256')), m.sha256)))
 ORDER BY a.activity_id
 """
 
@@ -207,8 +217,9 @@ def classify_pending(
         total = len(frame)
         for start in range(0, total, batch_size):
             batch = frame.iloc[start:start + batch_size].to_dict("records")
+            photos = activity_photos(store, [r["activity_id"] for r in batch])
             flags, done = _classify_batch(batch, election, linker, model, threshold,
-                                          accounts, posts)
+                                          accounts, posts, photos)
             _write(store, flags, done, eid, model.version)
             summary.activities += len(done)
             summary.flags += len(flags)
@@ -221,13 +232,19 @@ def classify_pending(
 
 
 def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Linker,
-                    model: TextModel, threshold: float, accounts: dict, posts: dict
+                    model: TextModel, threshold: float, accounts: dict, posts: dict,
+                    photos: dict[str, list[ImageAnalysis]] | None = None,
                     ) -> tuple[list[Flag], dict[str, int]]:
-    texts = [r["text"] or "" if r["type"] in CONTENT_TYPES else "" for r in rows]
+    photos = photos or {}
+    # The text of a photo post is its caption plus the text read in its images ("[gambar]
+    # ..."): a shared poster is judged like campaign text.
+    texts = [caption_with_image_text(r["text"] or "", photos.get(r["activity_id"], []))
+             if r["type"] in CONTENT_TYPES else "" for r in rows]
     links, prepared = prepare(texts, linker, election.id)
     has_text = [i for i, t in enumerate(texts) if t.strip()]
-    proba = model.predict_proba([prepared[i] for i in has_text])
-    row_proba = {i: proba[j] for j, i in enumerate(has_text)}
+    x = model.transform([prepared[i] for i in has_text])
+    proba = model.proba_from_features(x)
+    row_of = {i: j for j, i in enumerate(has_text)}
     classes = model.classes_
     flags: list[Flag] = []
     done: dict[str, int] = {}
@@ -239,14 +256,20 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
         found: list[Flag] = []
         hit = _interaction(row, accounts, posts)
         target_is_campaign = False
-        if i in row_proba:
-            content = _content(ctx, links[i], row_proba[i], classes, prepared[i], model, True)
+        if i in row_of:
+            j = row_of[i]
+            content = _content(ctx, links[i], proba[j], classes, (x, j), model, True)
             found.extend(content)
             target_is_campaign = any(f.flagged for f in content)
         if hit is not None:
             flag = interaction_flag(ctx, hit[0], via=hit[1], target_is_campaign=target_is_campaign)
             if flag is not None:
                 found.append(flag)
+        if row["type"] in CONTENT_TYPES and row["activity_id"] in photos:
+            # Hand poses and campaign text in the images (KE-05 / DS-07).
+            found.extend(photo_flags_for(
+                row["activity_id"], row["text"] or "", photos[row["activity_id"]], election,
+                when=created, linker=linker, model_version=model.version))
         # One flag per case (rule + candidate): keep the most confident.
         unique: dict[str, Flag] = {}
         for f in found:
@@ -297,11 +320,13 @@ def _write(store: Store, flags: list[Flag], done: dict[str, int], election_id: s
         "model_version": [version] * len(done), "classified_at": [now] * len(done),
         "n_flags": list(done.values()),
     }, schema=_CLASSIFIED_SCHEMA)
+    # `update`: an act classified again (a photo analysed since) replaces its earlier rows.
     with store.transaction():
         if flags:
-            store.upsert("flags", flags_table(flags, now), key=["case_id", "model_version"])
+            store.upsert("flags", flags_table(flags, now), key=["case_id", "model_version"],
+                         update=True)
         store.upsert("classifications", classified,
-                     key=["activity_id", "election_id", "model_version"])
+                     key=["activity_id", "election_id", "model_version"], update=True)
 
 
 __all__ = ["PendingSummary", "classify_pending", "classify_texts", "flags_table", "prepare",

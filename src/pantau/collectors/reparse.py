@@ -56,8 +56,13 @@ class SavedResult:
         return self.parsed.activities
 
 
-def detect_kind(platform: str, body: bytes, path: Path | None = None) -> str:
-    """The response kind of `body` (see `KINDS`), or `InputError` saying what to give."""
+def detect_kind(
+    platform: str, body: bytes, path: Path | None = None, target: str | None = None
+) -> str:
+    """The response kind of `body` (see `KINDS`), or `InputError` saying what to give.
+
+    A Mastodon list of accounts is told by the file name (``…favourited_by…``) or, when
+    `target` is an account rather than a status, is a following list."""
     source = str(path) if path else None
     if platform == "telegram":
         return "channel_page"
@@ -88,6 +93,8 @@ def detect_kind(platform: str, body: bytes, path: Path | None = None) -> str:
             for hint, kind in _ACCOUNT_LIST_HINTS:
                 if hint in name:
                     return kind
+            if target and masto.status_id_of(target) is None:
+                return "following"  # the target is an account: whom it follows
             raise InputError("a list of accounts: say which list it is with --kind "
                              "favourited_by, reblogged_by or following", file=path)
     raise InputError("not a Mastodon response pantau reads (statuses, context, account, "
@@ -114,7 +121,7 @@ def parse_body(
     platform = platform.strip().lower()
     if platform not in KINDS:
         raise InputError(f"unknown platform {platform!r} (one of: {', '.join(KINDS)})")
-    kind = kind or detect_kind(platform, body, source)
+    kind = kind or detect_kind(platform, body, source, target)
     if kind not in KINDS[platform]:
         raise InputError(f"unknown {platform} kind {kind!r} (one of: "
                          f"{', '.join(KINDS[platform])})")

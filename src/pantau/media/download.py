@@ -163,15 +163,15 @@ def _fetch_one(store: Store, client: HttpClient, url: str, platform: str, batch:
     except HostNotAllowed as exc:
         # Raised before any request (or before following a redirect): nothing was fetched.
         summary.disallowed += 1
-        quarantine(f"not fetched: {exc.args[0] if exc.args else exc}")
+        quarantine(_reason(exc, url))
         return
     except ResponseTooLarge as exc:
-        quarantine(f"too large: {exc.args[0] if exc.args else exc}")
+        quarantine(_reason(exc, url))
         return
     except FetchError as exc:
         summary.failed += 1
-        summary.errors.append(f"{url}: {exc} (will be tried again)")
-        log.warning("%s: %s", url, exc)
+        summary.errors.append(f"{url}: {_reason(exc, url)} (tried again next run)")
+        log.warning("%s", exc)
         return
     if fetched.status != 200:
         quarantine(f"HTTP {fetched.status}")
@@ -179,12 +179,18 @@ def _fetch_one(store: Store, client: HttpClient, url: str, platform: str, batch:
     try:
         image = decode_image(fetched.content, source=url)
     except MediaError as exc:
-        quarantine(str(exc.args[0]) if exc.args else str(exc))
+        quarantine(exc.reason)
         return
     evidence = archive(store, fetched, MEDIA_VERSION)
     batch.evidence[evidence.sha256] = evidence
     batch.images[url] = (evidence.sha256, image.width, image.height)
     summary.downloaded += 1
+
+
+def _reason(exc: FetchError, url: str) -> str:
+    """The error without the URL when it is this URL (a redirect target is kept)."""
+    text = str(exc)
+    return text.removeprefix(f"{url}: ") if exc.url == url else text
 
 
 def _write(store: Store, batch: _Batch, summary: DownloadSummary) -> None:

@@ -84,6 +84,21 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+def _mask_literals(text: str) -> tuple[str, list[str]]:
+    """`text` with each '...' literal replaced by a NUL-delimited marker, and the literals."""
+    literals: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        literals.append(match.group(0))
+        return f"\0{len(literals) - 1}\0"
+
+    return re.sub(r"'(?:[^']|'')*'", keep, text), literals
+
+
+def _unmask(text: str, literals: list[str]) -> str:
+    return re.sub("\0(\\d+)\0", lambda m: literals[int(m.group(1))], text)
+
+
 def _unquote(name: str) -> str:
     return name.strip().strip('"').lower()
 
@@ -103,12 +118,14 @@ def _translate_create_table(statement: str, match: re.Match[str]) -> str:
         kept.append(item)
     columns: list[str] = []
     for item in kept:
-        name = _unquote(item.split()[0])
-        inline_pk = re.search(_WORD.format(r"PRIMARY\s+KEY"), item, re.I) is not None
-        item = _INLINE_KEY.sub("", item)
-        if (inline_pk or name in key_columns) and not _NOT_NULL.search(item):
-            item = item.rstrip() + " NOT NULL"
-        columns.append("    " + " ".join(item.split()))
+        # Keywords are looked for outside string literals (a DEFAULT may quote anything).
+        masked, literals = _mask_literals(item)
+        name = _unquote(masked.split()[0])
+        inline_pk = re.search(_WORD.format(r"PRIMARY\s+KEY"), masked, re.I) is not None
+        masked = _INLINE_KEY.sub("", masked)
+        if (inline_pk or name in key_columns) and not _NOT_NULL.search(masked):
+            masked = masked.rstrip() + " NOT NULL"
+        columns.append("    " + _unmask(" ".join(masked.split()), literals))
     return statement[:body_start] + "\n" + ",\n".join(columns) + "\n" + statement[body_end:]
 
 

@@ -85,6 +85,16 @@ def full_acct(account: dict[str, Any], server: str | None = None) -> str | None:
     return f"{acct}@{host}" if host else acct
 
 
+def acct_of(value: str) -> str:
+    """``user@server`` from ``@user@server``, ``user@server`` or ``https://server/@user``."""
+    value = value.strip()
+    if "://" in value:
+        parts = urlsplit(value)
+        user = parts.path.strip("/").split("/")[0].lstrip("@")
+        return f"{user}@{parts.netloc}" if user and parts.netloc else value
+    return value.lstrip("@")
+
+
 def _actor(account: Any, server: str | None, what: str) -> tuple[str, str | None]:
     if not isinstance(account, dict) or account.get("id") in (None, ""):
         raise _BadItem(f"{what} has no account id")
@@ -336,14 +346,15 @@ def parse_following(
     body: bytes | str, *, actor: str, actor_id: str | None = None,
     source_url: str | None = None, observed_at: datetime | None = None,
 ) -> Parsed:
-    """``/accounts/:id/following``: one follow by `actor` (``user@server``) of each account.
+    """``/accounts/:id/following``: one follow by `actor` (``user@server`` or profile URL) of
+    each account.
 
     An empty list is also what an account that hides its network returns; the client records
     that as ``hidden``."""
     items = _list(body, source_url, "following")
     observed = observed_at or utcnow()
     server = _server(source_url)
-    actor_handle = actor.lstrip("@")
+    actor_handle = acct_of(actor)
 
     def follow(account: Any) -> Activity:
         followed_id, followed = _actor(account, server, "followed account")
@@ -360,7 +371,7 @@ def parse_following(
 
 
 __all__ = [
-    "full_acct", "parse_account", "parse_context", "parse_favourited_by", "parse_following",
+    "acct_of", "full_acct", "parse_account", "parse_context", "parse_favourited_by", "parse_following",
     "parse_link_header", "parse_reblogged_by", "parse_statuses", "status_activity",
     "status_id_of",
 ]
