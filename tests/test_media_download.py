@@ -163,3 +163,32 @@ def test_network_failures_are_retried_next_run_not_quarantined(isolated_home):
         cdn.files["/file/a.jpg"] = (200, _png(64, 48))
         with cdn.client(settings) as http:
             assert download_pending_media(store, settings, http=http).downloaded == 1
+
+
+def test_media_hosts_cover_the_real_platform_cdns_and_the_configured_servers():
+    from pathlib import Path
+
+    from pantau.collectors.telegram.parse import parse_channel_page
+    from pantau.http import HostPolicy
+
+    # Photo URLs as the Telegram parser finds them in a real captured channel page.
+    page = Path(__file__).parent / "fixtures" / "telegram" / "full.html"
+    photos = [m.url for a in parse_channel_page(page.read_bytes()).activities
+              for m in a.media if m.kind == "photo"]
+    assert photos
+    policy = HostPolicy(load_settings(contact="ops@example.org"))
+    assert all(policy.allows(u, "media") for u in photos), photos[:3]
+    assert policy.allows("https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:x/baf@jpeg",
+                         "media")
+    assert not policy.allows("https://evil.example/x.jpg", "media")
+    assert not policy.allows("http://127.0.0.1:8765/file/x.jpg", "media")
+
+    # A Mastodon server (or the demo's loopback server) configured as a platform host serves
+    # its own media attachments; other ports and hosts stay closed.
+    local = HostPolicy(load_settings(
+        contact="ops@example.org",
+        platforms={"telegram_base_url": "http://127.0.0.1:8765",
+                   "mastodon_servers": ["mastodon.example"]}))
+    assert local.allows("http://127.0.0.1:8765/file/x.jpg", "media")
+    assert local.allows("https://mastodon.example/system/media_attachments/files/1.jpg", "media")
+    assert not local.allows("http://127.0.0.1:9999/file/x.jpg", "media")

@@ -73,7 +73,10 @@ class PlatformSettings(_Section):
     mastodon_base_urls: dict[str, str] = Field(default_factory=dict)
     # Hosts images may be downloaded from (photo evidence).
     media_hosts: list[str] = Field(
-        default_factory=lambda: ["cdn*.telesco.pe", "cdn.bsky.app", "*.files.mastodon.social"]
+        # Telegram's web preview serves photos from both CDN families (cdn4.telegram-cdn.org in
+        # the captured fixtures, cdnN.telesco.pe elsewhere).
+        default_factory=lambda: ["cdn*.telesco.pe", "cdn*.telegram-cdn.org", "cdn.bsky.app",
+                                 "*.files.mastodon.social"]
     )
     mastodon_token: SecretStr | None = None
 

@@ -32,6 +32,14 @@ def safe_cell(value: Any) -> str:
     return text
 
 
+def printable(value: Any) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences included)
+    dropped, bidirectional overrides shown as ``[U+202E]``; line breaks kept."""
+    raw = "" if value is None else str(value)
+    text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", raw)
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def render_csv(header: list[str], rows: list[list[Any]], delimiter: str) -> bytes:
     """UTF-8 with BOM, every cell quoted, CRLF line ends, every cell passed through `safe_cell`."""
     buf = io.StringIO(newline="")
@@ -63,4 +71,4 @@ def formula_cells(data: bytes | str) -> list[tuple[int, int, str]]:
     return bad
 
 
-__all__ = ["formula_cells", "render_csv", "safe_cell"]
+__all__ = ["formula_cells", "printable", "render_csv", "safe_cell"]

@@ -240,7 +240,8 @@ def export_weekly_flow(week: str | None = None,
 # --- maintenance -----------------------------------------------------------------------------
 
 
-@task(name="retention-purge", cache_policy=NO_CACHE, retries=0)
+@task(name="retention-purge", task_run_name="retention-purge", cache_policy=NO_CACHE,
+      retries=0)
 def purge_task(store: Store, older_than_days: int | None, dry_run: bool) -> PurgeReport:
     period = timedelta(days=older_than_days) if older_than_days else None
     report = purge(store, get_settings(), older_than=period, dry_run=dry_run)
@@ -248,7 +249,8 @@ def purge_task(store: Store, older_than_days: int | None, dry_run: bool) -> Purg
     return report
 
 
-@task(name="evidence-verify", cache_policy=NO_CACHE, retries=0)
+@task(name="evidence-verify", task_run_name="evidence-verify", cache_policy=NO_CACHE,
+      retries=0)
 def verify_task(store: Store) -> evidence.VerifyReport:
     report = evidence.verify(store)
     logger = get_run_logger()

@@ -36,9 +36,14 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) 0700; a directory that exists already is tightened too."""
+    """Create `path` 0700, and every missing parent 0700 too (``mkdir(parents=True)`` would
+    give parents the umask's mode, e.g. ``raw/`` 0755); `path` itself is tightened if it exists.
+    """
+    missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        for directory in reversed(missing):
+            directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+            os.chmod(directory, PRIVATE_DIR)  # mkdir's mode is masked by the umask
     except OSError as exc:
         raise WriteError(f"cannot create the directory: {describe_os_error(exc)}",
                          file=path) from None

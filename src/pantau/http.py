@@ -111,6 +111,12 @@ class HostPolicy:
             + [_netloc(u)[1] for u in p.mastodon_base_urls.values()],
             "media": [_netloc(h)[1] for h in p.media_hosts],
         }
+        # Images may also come from the platforms' own configured hosts (a Mastodon server
+        # without a file host serves /system/media_attachments itself; the demo's loopback
+        # server serves everything), never from anywhere else.
+        self.patterns["media"] += [
+            h for group in ("telegram", "bluesky", "mastodon") for h in self.patterns[group]
+        ]
 
     def allows(self, url: str, platform: str | None = None) -> bool:
         parts = urlsplit(url)

@@ -112,6 +112,7 @@ class Links:
     election_id: str
     text: str                 # the normalised text
     signals: list[Signal] = field(default_factory=list)
+    _scores: dict[int, float] | None = field(default=None, repr=False, compare=False)
 
     def by_candidate(self) -> dict[int, list[Signal]]:
         out: dict[int, list[Signal]] = {}
@@ -133,12 +134,15 @@ class Links:
 
         A bare "01"/"02" counts only when something else in the text is about the election.
         """
+        if self._scores is not None:
+            return self._scores
         context = any(s.kind not in {"bare_number", "campaign"} for s in self.signals)
         out: dict[int, float] = {}
         for s in self.signals:
             if s.candidate is None or (s.kind == "bare_number" and not context):
                 continue
             out[s.candidate] = out.get(s.candidate, 0.0) + s.weight
+        self._scores = out
         return out
 
     def best(self) -> int | None:

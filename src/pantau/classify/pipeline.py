@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .. import timeutil
 from ..config import get_settings
-from ..elections import load_election, stage_at, stage_window
+from ..elections import load_election, stage_window
 from ..media.analyze import ImageAnalysis
 from ..media.photos import activity_photos, caption_with_image_text, photo_flags_for
 from ..records import Election, Flag, Stage, WatchAccount
@@ -52,8 +52,24 @@ def resolve_threshold(model: TextModel, threshold: float | None = None) -> float
     return model.threshold if model.threshold is not None else DEFAULT_THRESHOLD
 
 
-def _stage(election: Election, when: datetime | None) -> Stage:
-    return stage_at(election, when) if when is not None else Stage.BEFORE
+def stage_function(election: Election) -> Callable[[datetime | None], Stage]:
+    """`elections.stage_at` with the window computed once (it is asked per activity).
+
+    A missing date is outside every window (BEFORE): no rule applies without a date.
+    """
+    window = stage_window(election)
+
+    def stage(when: datetime | None) -> Stage:
+        if when is None:
+            return Stage.BEFORE
+        when = timeutil.to_utc(when)
+        if when < window.start:
+            return Stage.BEFORE
+        if when < window.determination:
+            return Stage.BAKAL_CALON
+        return Stage.CALON if when < window.end else Stage.AFTER
+
+    return stage
 
 
 def classify_texts(
@@ -79,10 +95,11 @@ def classify_texts(
     x = model.transform(prepared)
     proba = model.proba_from_features(x)
     classes = model.classes_
+    stage_of = stage_function(election)
     out: list[list[Flag]] = []
     for i, link in enumerate(links):
         when = dates[i] if dates is not None and dates[i] is not None else at
-        stage = _stage(election, when)
+        stage = stage_of(when)
         ctx = Context(ids[i] if ids is not None else f"row:{i}", election, stage, model.version,
                       threshold)
         out.append(_content(ctx, link, proba[i], classes, (x, i), model, explain))
@@ -246,12 +263,13 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
     proba = model.proba_from_features(x)
     row_of = {i: j for j, i in enumerate(has_text)}
     classes = model.classes_
+    stage_of = stage_function(election)
     flags: list[Flag] = []
     done: dict[str, int] = {}
     for i, row in enumerate(rows):
         created = row["created_at"]
         created = created.to_pydatetime() if hasattr(created, "to_pydatetime") else created
-        ctx = Context(row["activity_id"], election, stage_at(election, created), model.version,
+        ctx = Context(row["activity_id"], election, stage_of(created), model.version,
                       threshold, row["type"], int(row["media_count"] or 0))
         found: list[Flag] = []
         hit = _interaction(row, accounts, posts)

@@ -13,11 +13,17 @@ from rich.table import Table
 
 from .. import export as exporting
 from .. import review
+from ..csvsafe import printable
 from ..errors import ReviewError
 from ..timeutil import show
 
 out = Console()
 err = Console(stderr=True)
+
+
+def _text(value: object) -> str:
+    """Stored text (names, posts, notes) for the terminal: no markup, no escape sequences."""
+    return escape(printable(value))
 
 review_app = typer.Typer(
     help="Work the review queue: list cases, show one, record a decision.\n\n"
@@ -64,8 +70,8 @@ def list_cmd(
             r.case_id[:10], r.rule, "" if pd.isna(r.candidate) else f"{int(r.candidate):02d}",
             f"{r.confidence:.2f}",
             "" if pd.isna(r.acted_at) else r.acted_at.strftime("%Y-%m-%d %H:%M"),
-            r.platform or "", escape(r.nama or f"@{r.actor_handle} (not registered)"),
-            r.status, escape(review.excerpt(r.excerpt, 80)),
+            r.platform or "", _text(r.nama or f"@{r.actor_handle} (not registered)"),
+            r.status, _text(review.excerpt(r.excerpt, 80)),
         )
     out.print(table)
     out.print(f"{len(df)} case(s)")
@@ -79,7 +85,7 @@ def show_cmd(case_id: str = typer.Argument(..., help="Case id or its first 6+ ch
     """
     with review.open_store() as store:
         case = review.show_case(store, case_id)
-    out.print(escape(str(case)), soft_wrap=True, highlight=False)
+    out.print(_text(case), soft_wrap=True, highlight=False)
 
 
 @review_app.command("decide")
@@ -98,7 +104,7 @@ def decide_cmd(
         state = review.show_case(store, decision.case_id).state
     out.print(
         f"decision #{decision.seq} recorded: case {decision.case_id} {decision.verdict} by "
-        f"{escape(decision.reviewer)} at {show(decision.decided_at)}; case is now {state.status}"
+        f"{_text(decision.reviewer)} at {show(decision.decided_at)}; case is now {state.status}"
         + (" (exportable)" if state.exportable else ""),
         soft_wrap=True,
     )
@@ -112,7 +118,7 @@ def verify_cmd() -> None:
     """
     with review.open_store() as store:
         report = review.verify_audit(store)
-    (out if report.ok else err).print(escape(str(report)), soft_wrap=True, highlight=False)
+    (out if report.ok else err).print(_text(report), soft_wrap=True, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -140,7 +146,7 @@ def export_cmd(
     with review.open_store(read_only=False) as store:
         results = exporting.export_all(store, week, recipient or None, out_dir)
     for result in results:
-        out.print(escape(str(result)), soft_wrap=True, highlight=False)
+        out.print(_text(result), soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

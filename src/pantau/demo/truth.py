@@ -13,6 +13,7 @@ Per rule code R: precision over the flags with rule R; recall over the acts plan
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -44,6 +45,21 @@ def _aliases(world: World) -> dict[str, str]:
     numeric id names the actor by handle (``mastodon:follow:user@server:<id>``)."""
     return {f"{f.platform}:follow:{f.actor.handle}:{f.target.platform_id}": activity_id(f)
             for f in world.follows}
+
+
+def verdict_of(world: World) -> Callable[[str, str], TruthItem | None]:
+    """``check(activity_id, rule)``: the planted act this flag correctly names, else None.
+
+    Used by the demo reviewer script (`pantau.demo.run`) to confirm or dismiss a case the way
+    `score` counts it, follow aliases included."""
+    aliases = _aliases(world)
+    planted = {t.activity_id: t for t in world.truth if t.planted}
+
+    def check(activity_id: str, rule: str) -> TruthItem | None:
+        t = planted.get(aliases.get(activity_id, activity_id))
+        return t if t is not None and rule in t.accept else None
+
+    return check
 
 
 def _ratio(num: int, den: int) -> float | None:

@@ -20,6 +20,7 @@ relative to the CSV's folder), ``platform``, ``actor``, ``at`` (when it happened
 from __future__ import annotations
 
 import json
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import ImportRejected, InputError, RowProblem
-from ...records import Activity, ActivityType, Evidence, Platform, Source, stable_id
+from ...records import Activity, ActivityType, Evidence, Media, Platform, Source, stable_id
 from ...registry import _Problems, _write_rejects, normalise_handle, normalise_platform
 from ...store import Store
 from ...tabular import read_table
@@ -159,8 +160,15 @@ def _activity(
         "reporter": clean["reporter"], "description": clean["description"],
         "reported_url": clean["url"], "report_evidence": report_ev.sha256,
     }
+    media: list[Media] = []
     if shot is not None:
         extra["screenshot"] = record["screenshot"]
+        # The screenshot is the post's picture as far as pantau knows: with its hash set, the
+        # photo analysis (OCR, hand poses) reads it like a downloaded image.
+        path = Path(rep.screenshot)
+        is_image = (mimetypes.guess_type(path.name)[0] or "").startswith("image/")
+        media.append(Media(url=path.resolve().as_uri(), kind="photo" if is_image else "file",
+                           sha256=shot.sha256))
     activity = Activity(
         platform=clean["platform"],
         type=clean["type"],
@@ -176,6 +184,8 @@ def _activity(
         evidence_id=(shot or report_ev).sha256,
         source=Source.PUBLIC_REPORT.value,
         extra=extra,
+        media=media,
+        media_count=len(media),
     )
     return activity, evidence
 
