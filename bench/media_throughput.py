@@ -5,7 +5,10 @@
 Hands: the 42 real photos of tests/fixtures/hands (800x600), detector loaded once (its load
 time is reported apart). OCR: rendered 900x600 campaign posters, skewed, noisy and shrunk as
 shared images are, with the full preprocessing (grayscale, upscale, median, deskew).
-Prints one JSON object.
+Prints one JSON object; `measure(repeat)` returns it (bench/run.py calls that):
+
+    from media_throughput import measure      # with bench/ on sys.path
+    figures = measure(repeat=1)                # figures["ocr_images_per_second"], ...
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -27,22 +31,23 @@ from pantau.media.images import load_image  # noqa: E402
 from pantau.media.ocr import read_text  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
+def measure(repeat: int = 2) -> dict[str, Any]:
+    """Images per second for hand detection and for OCR on this machine (for bench/run.py).
 
+    Keys: ``hands_images_per_second``, ``ocr_images_per_second`` (the headline figures), their
+    seconds per image, the detector's one-off load time, the image counts and the machine.
+    """
     photos = [load_image(p) for p in sorted(HANDS_DIR.glob("*.jpg"))]
     started = time.perf_counter()
     detector = HandDetector()
     load_s = time.perf_counter() - started
     detector.detect(photos[0].rgb)  # warm-up
     started = time.perf_counter()
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for photo in photos:
             detector.detect(photo.rgb)
     hands_s = time.perf_counter() - started
-    hands_n = len(photos) * args.repeat
+    hands_n = len(photos) * repeat
 
     posters = [
         render_poster(["COBLOS NO. 3", "Pilih Pramono–Rano"], skew=6, noise=20, scale=0.5),
@@ -53,13 +58,13 @@ def main() -> None:
     loaded = [load_image(p) for p in posters]
     read_text(loaded[0])  # warm-up (tesseract --list-langs check)
     started = time.perf_counter()
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for poster in loaded:
             read_text(poster)
     ocr_s = time.perf_counter() - started
-    ocr_n = len(loaded) * args.repeat
+    ocr_n = len(loaded) * repeat
 
-    print(json.dumps({
+    return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "hands_images_per_second": round(hands_n / hands_s, 2),
         "hands_seconds_per_image": round(hands_s / hands_n, 3),
@@ -67,7 +72,14 @@ def main() -> None:
         "ocr_images_per_second": round(ocr_n / ocr_s, 2),
         "ocr_seconds_per_image": round(ocr_s / ocr_n, 3),
         "images": {"hands": hands_n, "ocr": ocr_n},
-    }, indent=2))
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.repeat), indent=2))
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def test_analyze_with_an_election_prints_the_flags(tmp_path, capsys):
     (record,) = _lines(capsys.readouterr().out)
     (flag,) = record["flags"]
     assert (flag["rule"], flag["candidate"], flag["flagged"]) == ("DS-07", 2, True)
-    assert flag["case_id"] and "Dharma-Kun" in flag["reason_en"]
+    assert flag["case_id"] and "Dharma Pongrekun" in flag["reason_en"]
 
 
 def test_analyze_help_has_an_example(capsys):
@@ -96,4 +96,31 @@ def test_bad_election_file_is_a_clean_error(tmp_path, capsys):
 def test_pending_on_an_empty_store_prints_a_summary(capsys):
     assert main(["media", "pending", "--no-ocr"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["pending"] == 0 and summary["analyzed"] == 0 and summary["errors"] == []
+    analysis, download = summary["analysis"], summary["download"]
+    assert analysis["pending"] == 0 and analysis["analyzed"] == 0 and analysis["errors"] == []
+    assert download["pending"] == 0 and download["downloaded"] == 0
+
+
+def test_download_records_a_disallowed_host_without_fetching(capsys):
+    from datetime import UTC, datetime
+
+    from pantau.records import Activity, Media
+    from pantau.store import Store
+    from pantau.store.activities import activities_table
+
+    with Store.open() as store:
+        store.upsert("activities", activities_table([Activity(
+            platform="telegram", type="post", actor_id="dinas_x", actor_handle="dinas_x",
+            native_id="dinas_x/1", text="foto", created_at=datetime(2024, 11, 1, tzinfo=UTC),
+            media=[Media("https://evil.example/x.jpg")])]), key=["activity_id"])
+    assert main(["media", "download"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["pending"], summary["disallowed"], summary["downloaded"]) == (1, 1, 0)
+    assert "https://evil.example/x.jpg" in summary["errors"][0]
+    with Store.open(read_only=True) as store:
+        assert store.rows("SELECT url FROM quarantine") == [("https://evil.example/x.jpg",)]
+
+
+def test_download_help_has_an_example(capsys):
+    assert main(["media", "download", "--help"]) == 0
+    assert "Example: pantau media download" in capsys.readouterr().out

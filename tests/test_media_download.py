@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from PIL import Image
 
 from media_helpers import HANDS_DIR
+from pantau.collectors.telegram.parse import parse_channel_page
 from pantau.config import load_settings
 from pantau.evidence import read_evidence
-from pantau.http import HttpClient
+from pantau.http import HostPolicy, HttpClient
 from pantau.media.download import download_pending_media, quarantine_id
 from pantau.records import Activity, Media
 from pantau.store import Store
@@ -166,11 +168,6 @@ def test_network_failures_are_retried_next_run_not_quarantined(isolated_home):
 
 
 def test_media_hosts_cover_the_real_platform_cdns_and_the_configured_servers():
-    from pathlib import Path
-
-    from pantau.collectors.telegram.parse import parse_channel_page
-    from pantau.http import HostPolicy
-
     # Photo URLs as the Telegram parser finds them in a real captured channel page.
     page = Path(__file__).parent / "fixtures" / "telegram" / "full.html"
     photos = [m.url for a in parse_channel_page(page.read_bytes()).activities

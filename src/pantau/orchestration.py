@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .collectors.runner import PLATFORMS, RunSummary, work_list
+from .sharding import Shard, select
 from .store import Store
 from .timeutil import WIB, to_utc, utcnow
 
@@ -55,10 +56,16 @@ class CollectBatch:
 
 
 def plan_collection(store: Store, platforms: Iterable[str] | None = None,
-                    batch_size: int = 50) -> list[CollectBatch]:
-    """The work list (registered ASN + watch-listed accounts) as batches per platform."""
+                    batch_size: int = 50, shard: Shard | None = None) -> list[CollectBatch]:
+    """The work list (registered ASN + watch-listed accounts) as batches per platform.
+
+    With `shard`, only the accounts that shard owns (`pantau.sharding`: a stable hash of the
+    account, so N workers with shards 0..N-1 of N split the list with no overlap or loss).
+    """
     chosen = list(platforms) if platforms else list(PLATFORMS)
     targets = work_list(store, chosen, None)
+    if shard is not None:
+        targets = select(targets, shard)
     plan: list[CollectBatch] = []
     for platform in chosen:
         handles = sorted({t.handle for t in targets if t.platform == platform})

@@ -14,10 +14,12 @@ the two in step.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
+from .errors import FlowError
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -81,10 +83,21 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
 
 
 def serve(settings: Settings | None = None) -> None:
-    """Run the four deployments in this process until interrupted (Ctrl-C)."""
+    """Run the four deployments in this process until interrupted (Ctrl-C).
+
+    Without PREFECT_API_URL Prefect starts its embedded server; it is given two minutes (not
+    Prefect's 20 s) to come up, since a small, busy machine is slower than that.
+    """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     import prefect
 
-    prefect.serve(*deployments(settings))
+    try:
+        prefect.serve(*deployments(settings))
+    except RuntimeError as exc:
+        if "Prefect API" not in str(exc):
+            raise
+        raise FlowError(f"{exc} Start one with `prefect server start` and point at it with "
+                        "PREFECT_API_URL=http://127.0.0.1:4200/api") from None
 
 
 __all__ = ["EXPORT_TIMEZONE", "Schedule", "deployments", "schedules", "serve"]

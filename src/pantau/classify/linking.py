@@ -80,7 +80,7 @@ _VOTE_NUMBER_RE = re.compile(
     r"\s*(?:nomor\s*(?:urut\s*)?|paslon\s*|pasangan\s+calon\s*)?(0?[1-9])(?![a-z0-9])"
 )
 _POSE_RE = re.compile(r"(?<![a-z0-9])(?:salam\s*)?" + _NUM + r"\s*jari(?![a-z])")
-_POSE_EMOJI_RE = re.compile(r"(?<![a-z])(satujari|duajari|tigajari|limajari)(?![a-z])")
+_EMOJI_POSES = frozenset({"satujari", "duajari", "tigajari", "limajari"})
 _BARE_RE = re.compile(r"(?<![a-z0-9.,:/])0([1-9])(?![0-9.,:/]|\s*(?:jam|juta|ribu|menit|%))")
 _CAMPAIGN_RE = re.compile(
     r"(?<![a-z])(coblos|nyoblos|contreng|menangkan|dukung|pilih|kampanye|relawan|timses"
@@ -342,8 +342,8 @@ def _plausible_part(match: re.Match[str], whole: str) -> bool:
 
     ("#ahokdjarot" -> ahok + djarot; but "eri" inside "#pemerintah" is no candidate.)
     """
-    return (match.end() - match.start() >= 5 or match.start() == 0
-            or match.end() == len(whole))
+    size = match.end() - match.start()
+    return size >= 5 or (size >= 3 and (match.start() == 0 or match.end() == len(whole)))
 
 
 def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
@@ -422,16 +422,16 @@ def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
             num = pat.number(m.group(1))
             if num is None:
                 continue
-            weight = KINDS[kind][0]
-            if kind == "pose" and not m.group(0).startswith("salam"):
+            sig_kind, weight = kind, KINDS[kind][0]
+            if kind == "pose" and m.group(0) in _EMOJI_POSES:
+                if any(s.kind == "pose_emoji" and s.candidate == num for s in signals):
+                    hide(m.start(), m.end())
+                    continue  # "✌️✌️✌️" is one gesture, not three signals
+                sig_kind, weight = "pose_emoji", KINDS["pose_emoji"][0]
+            elif kind == "pose" and not m.group(0).startswith("salam"):
                 weight = 0.5  # "2 jari" without "salam" is a little less sure
-            add(Signal(kind, m.group(0), num, weight, m.start(1), m.end(1), f"nomor {num}"))
+            add(Signal(sig_kind, m.group(0), num, weight, m.start(1), m.end(1), f"nomor {num}"))
             hide(m.start(), m.end())
-    for m in _POSE_EMOJI_RE.finditer(work) if has_jari else ():
-        num = _WORD_NUMBERS[m.group(1)[:-4]] if m.group(1)[:-4] in _WORD_NUMBERS else None
-        if num is not None and num in pat.numbers:
-            add(Signal("pose_emoji", m.group(0), num, KINDS["pose_emoji"][0], m.start(),
-                       m.end(), f"nomor {num}"))
     for m in _BARE_RE.finditer(work) if "0" in work else ():
         num = pat.number(m.group(1))
         if num is not None:

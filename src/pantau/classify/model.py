@@ -70,10 +70,13 @@ class TextModel:
         self._names: np.ndarray | None = None
         self._coef: np.ndarray | None = None
         self._fast: Any = None
+        self._classes: list[str] | None = None
 
     @property
     def classes_(self) -> list[str]:
-        return [str(c) for c in self.estimator.classes_]
+        if self._classes is None:
+            self._classes = [str(c) for c in self.estimator.classes_]
+        return self._classes
 
     @property
     def threshold(self) -> float | None:
@@ -133,16 +136,22 @@ class TextModel:
         if coef.shape[0] == 1:  # binary models keep one row
             coef = np.vstack([-coef[0], coef[0]])
         contrib = data * coef[self.classes_.index(label), indices]
-        order = np.argsort(-contrib)
+        top = np.argsort(-contrib)[: 8 * k]
+        top = top[contrib[top] > 0]
         if self._names is None:
             self._names = self.estimator.named_steps["features"].get_feature_names_out()
+        names = [str(n) for n in self._names[indices[top]]]
+        # Whole words and word pairs read better in a reason than character n-grams; the
+        # overlapping n-grams of one word ("cobl", "oblos") are shown once.
+        ranked = [n for n in names if n.startswith("word__")] + [
+            n for n in names if not n.startswith("word__")]
         out: list[str] = []
-        for j in order:
-            if contrib[j] <= 0 or len(out) >= k:
-                break
-            name = str(self._names[indices[j]]).split("__", 1)[-1].strip()
-            if name and name not in out and not any(name in o for o in out):
+        for full in ranked:
+            name = full.split("__", 1)[-1].strip()
+            if name and not any(name in o or o in name for o in out):
                 out.append(name)
+                if len(out) >= k:
+                    break
         return out
 
     # --- persistence ---------------------------------------------------------------------

@@ -140,6 +140,14 @@ def _abbrev(match: re.Match[str]) -> str:
 _ABBREV_GET = ABBREVIATIONS.get
 
 
+def _squeeze(match: re.Match[str]) -> str:
+    """"ayooo" -> "ayo"; but a word that is only the repeated letter ("PPP") stays."""
+    text, start, end = match.string, match.start(), match.end()
+    alone = (start == 0 or not text[start - 1].isalpha()) and (
+        end == len(text) or not text[end].isalpha())
+    return match.group(0) if alone else match.group(1)
+
+
 def _unleet(match: re.Match[str]) -> str:
     start = match.start()
     if start == 0 or not ("a" <= match.string[start - 1] <= "z"):
@@ -170,7 +178,7 @@ def normalise(text: str) -> str:
     text = text.lower()
     if _HAS_DIGIT_RE.search(text):
         text = _LEET_RE.sub(_unleet, text)
-    text = _ELONGATION_RE.sub(r"\1", text)
+    text = _ELONGATION_RE.sub(_squeeze, text)
     text = _FINAL_DOUBLE_RE.sub(r"\1", text)
     text = _PUNCT_RUN_RE.sub(r"\1", text)
     text = _WORD_RE.sub(_abbrev, text)

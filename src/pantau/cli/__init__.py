@@ -54,6 +54,8 @@ COMMAND_MODULES = [
     "imports",
     "maintenance",
     "serve",
+    "demo",
+    "classify",
 ]
 
 

@@ -80,24 +80,54 @@ def analyze_cmd(
         raise typer.Exit(code=1)
 
 
-@media_app.command("pending")
-def pending_cmd(
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Analyse at most N images."),
-    ocr: bool = typer.Option(True, "--ocr/--no-ocr", help="Read text with Tesseract."),
+@media_app.command("download")
+def download_cmd(
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Fetch at most N images."),
+    retry_quarantined: bool = typer.Option(
+        False, "--retry-quarantined", help="Try quarantined image URLs again (after adding a "
+        "media host to the settings, say)."),
 ) -> None:
-    """Analyse archived images of collected activities not analysed yet; store the results.
+    """Download the photos of collected activities into the evidence archive.
 
-    Corrupt or oversized images are stored as quarantined with their error. Prints a JSON
-    summary.
+    Only from the platforms' media hosts (settings.platforms.media_hosts) and configured
+    platform hosts, at the media rate limit. Non-images, corrupt or oversized files, HTTP
+    errors and disallowed hosts (never fetched) go to the quarantine table with the URL and
+    reason. Prints a JSON summary.
 
-    Example: pantau media pending --limit 500
+    Example: pantau media download --limit 200
     """
-    from ..media.pending import analyze_pending
+    from ..media.download import download_pending_media
     from ..store import Store
 
     settings = get_settings()
     with Store.open(settings=settings) as store:
-        summary = analyze_pending(store, settings.home, limit=limit, ocr=ocr)
+        summary = download_pending_media(store, settings, limit=limit,
+                                         retry_quarantined=retry_quarantined)
+    print(json.dumps(summary.to_dict(), ensure_ascii=False))
+
+
+@media_app.command("pending")
+def pending_cmd(
+    limit: int | None = typer.Option(None, "--limit", min=1,
+                                     help="Download and analyse at most N images each."),
+    ocr: bool = typer.Option(True, "--ocr/--no-ocr", help="Read text with Tesseract."),
+    download: bool = typer.Option(True, "--download/--no-download",
+                                  help="First download pending photos (`pantau media download`)."),
+) -> None:
+    """Download pending photos, then analyse archived images not analysed yet; store results.
+
+    Corrupt or oversized images are quarantined with their error. `pantau classify` (or the
+    collect flow) then reads the results. Prints a JSON summary {"download", "analysis"}.
+
+    Example: pantau media pending --limit 500
+    """
+    from ..media.stage import process_pending_media
+    from ..store import Store
+
+    settings = get_settings()
+    with Store.open(settings=settings) as store:
+        summary = process_pending_media(store, settings, download=download, limit=limit,
+                                        ocr=ocr)
     print(json.dumps(summary.to_dict(), ensure_ascii=False))
 
 

@@ -77,10 +77,26 @@ def own_prefect_server(prefect_home: Path) -> Iterator[PrefectBackend]:
                                  round(time.perf_counter() - started, 2))
         try:
             with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-                yield backend
+                try:
+                    yield backend
+                finally:
+                    _drain()
         finally:
             with _quiet("prefect"):
                 server.stop()
+
+
+def _drain() -> None:
+    """Send the logs and events still queued to the server before it stops (else Prefect
+    prints "Error logging to API" at exit)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=5)
+        except Exception as exc:  # best effort: the runs themselves are already recorded
+            logging.getLogger("pantau.demo").debug("draining %s: %s", worker.__name__, exc)
 
 
 @contextmanager

@@ -6,10 +6,12 @@
     text_for_classifier = caption_with_image_text(caption, [analysis])   # "... [gambar] ..."
 
 Modules: `images` (safe loading, limits), `ocr` (Tesseract), `hands` (MediaPipe landmarks ->
-finger count and pose), `analyze` (both), `context` (election context in text), `signals`
-(the flag rule), `pending` (analyse archived images into `media_analyses`; import it from
-`pantau.media.pending`). MediaPipe is imported only when a detector is first made. Faces are
-never identified.
+finger count and pose), `analyze` (both), `context` (election context: the classifier's linker
+adapted to the photo rule), `signals` (the flag rule). The store side, imported from their
+modules: `download` (photos of activities -> evidence archive, sha256 written back),
+`pending` (archived images -> `media_analyses`), `stage` (both, for flows), `photos` (what
+`classify.pipeline.classify_pending` reads: analyses per activity, photo flags). MediaPipe is
+imported only when a detector is first made. Faces are never identified.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..classify.linking import Linker, Links
+from ..classify.linking import Linker, Links, Signal
 from ..records import Election
 
 # Linker signal kind -> the kind the photo rule and its reasons use.
@@ -28,9 +28,15 @@ _KIND = {
     "number": "number", "vote_number": "number", "pose": "number", "bare_number": "number",
     "pose_emoji": "number", "campaign": "call",
 }
-# A bare "02" or a ✌ emoji in a text is election context only beside other context in that
-# text (the linker's own rule for scoring, `Links.scores`): alone they are everyday writing.
+# A bare "02", a ✌ emoji or "2 jari" without "salam" is election context only beside other
+# context in the same text (as in the linker's own scoring, `Links.scores`): alone they are
+# everyday writing, and a caption's ✌ under a V-sign photo says nothing about an election.
 _NEEDS_COMPANY = frozenset({"bare_number", "pose_emoji"})
+
+
+def _needs_company(signal: Signal) -> bool:
+    return signal.kind in _NEEDS_COMPANY or (
+        signal.kind == "pose" and not signal.text.startswith("salam"))
 # "fAniesSandi", "HPramonoRano": a misread '#' before a CamelCase compound of two or more parts.
 _OCR_HASH_RE = re.compile(r"(?<![\w#])[fFH]((?:[A-Z][a-z]+){2,}\d*)\b")
 
@@ -72,10 +78,10 @@ def repair_ocr_hashtags(text: str) -> str:
 
 def matches_from_links(links: Links, source: str) -> list[ContextMatch]:
     """The linker's signals for one text as `ContextMatch`es (one per kind, value, candidate)."""
-    company = any(s.kind not in _NEEDS_COMPANY and s.kind != "campaign" for s in links.signals)
+    company = any(not _needs_company(s) and s.kind != "campaign" for s in links.signals)
     found: dict[tuple[str, str, int | None], ContextMatch] = {}
     for s in links.signals:
-        if s.kind in _NEEDS_COMPANY and not company:
+        if _needs_company(s) and not company:
             continue
         kind = _KIND.get(s.kind, s.kind)
         # Numbers and poses are quoted as written ("salam tiga jari"); the rest by what they

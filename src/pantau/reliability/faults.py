@@ -198,7 +198,7 @@ batch = int(sys.argv[3])
 n = 0
 while True:
     rows = [{"run_id": f"busy-{n}-{i}", "started_at": utcnow(), "finished_at": None,
-             "summary": "x" * 200} for i in range(batch)]
+             "summary": '"' + "x" * 200 + '"'} for i in range(batch)]
     with store.transaction():
         store.upsert("collection_runs", pa.Table.from_pylist(rows), key=["run_id"])
     n += 1
@@ -281,6 +281,11 @@ def busy_store(work: Path, *, quick: bool = True) -> ScenarioResult:
         for delay in delays:
             proc = _holder(_WRITER, str(db), str(home), str(batch))
             time.sleep(delay)
+            if proc.poll() is not None:
+                _out, err = proc.communicate()
+                result.fail(f"the writer died before it was killed: {err.strip()[-500:]}",
+                            crash=True)
+                continue
             proc.send_signal(signal.SIGKILL)
             proc.communicate()
             result.faults += 1

@@ -126,12 +126,14 @@ def _check(stage: str, ref_home: Path, home: Path, result: ScenarioResult) -> No
                     + ", ".join(p.name for p in temps[:3]))
 
 
-def kill_scenarios(work: Path, *, quick: bool = True, seed: int = 8) -> list[ScenarioResult]:
-    """The three kill scenarios, sharing one demo world and one chain of homes."""
+def kill_scenarios(work: Path, *, quick: bool = True, seed: int = 8,
+                   kills: int | None = None) -> list[ScenarioResult]:
+    """The three kill scenarios, sharing one demo world and one chain of homes; `kills` per
+    stage defaults to 4 (quick) or 12 (full)."""
     from ..demo import DemoServer, build_world
 
     scale = 0.06 if quick else 0.15  # below 0.06 build_world fails (demo bug, reported)
-    kills = 4 if quick else 12
+    kills = kills if kills is not None else (4 if quick else 12)
     rng = random.Random(seed)
     results = {s: ScenarioResult(f"SIGKILL {s} process, restart", "kill") for s in STAGE_TABLES}
     world = build_world(seed=2024, scale=scale)

@@ -149,8 +149,8 @@ def privacy(work: Path, *, quick: bool = True) -> ScenarioResult:
                 sent = sum(SECRET in a for a in seen_auth)
                 result.note(f"a collection with PANTAU_PLATFORMS__MASTODON_TOKEN set: the token "
                             f"went (as a Bearer header) with {sent} of {len(seen_auth)} Mastodon "
-                            f"requests, all answered 500/401; {len(summary.errors)} errors "
-                            "reported")
+                            f"requests, all answered 500/401; reported as {len(summary.errors)} "
+                            f"error(s) and {len(summary.refused)} refused account(s)")
                 if not sent:
                     result.fail("the token was never sent: the secret check proves nothing",
                                 violation=True)

@@ -63,7 +63,7 @@ def _object(body: bytes | str, source: str | None, required: str, what: str) -> 
 
 def split_uri(uri: str | None) -> tuple[str | None, str | None, str | None]:
     """'at://did:plc:x/app.bsky.feed.post/3k' -> ('did:plc:x', 'app.bsky.feed.post', '3k')."""
-    if not uri or not uri.startswith("at://"):
+    if not isinstance(uri, str) or not uri.startswith("at://"):  # any JSON value may come
         return None, None, None
     parts = uri[5:].split("/")
     return (parts[0] or None,
@@ -332,7 +332,8 @@ def _feed_item(item: Any, observed: datetime) -> list[Activity]:
 
 def _feed_info(parsed: Parsed) -> None:
     indexed = sorted(
-        a.extra["indexed_at"] for a in parsed.activities if a.extra.get("indexed_at")
+        a.extra["indexed_at"] for a in parsed.activities
+        if isinstance(a.extra.get("indexed_at"), str) and a.extra["indexed_at"]
     )
     if indexed:
         parsed.info["min_indexed_at"], parsed.info["max_indexed_at"] = indexed[0], indexed[-1]
@@ -366,7 +367,8 @@ def _thread_posts(node: Any, observed: datetime, parsed: Parsed, ref: str) -> No
         parsed.activities.append(post_activity(node["post"], observed, parent=parent_post))
     except Exception as exc:  # noqa: BLE001 - one bad post must not lose the thread
         parsed.problems.append(ItemProblem(ref, f"{type(exc).__name__}: {exc}"))
-    for i, reply in enumerate(node.get("replies") or []):
+    replies = node.get("replies")
+    for i, reply in enumerate(replies if isinstance(replies, list) else []):
         _thread_posts(reply, observed, parsed, f"{ref}.replies[{i}]")
 
 
@@ -388,7 +390,7 @@ def parse_post_thread(
     for i, ancestor in enumerate(reversed(ancestors)):
         _thread_posts({**ancestor, "replies": []}, observed, parsed, f"thread.parent[{i}]")
     _thread_posts(thread, observed, parsed, "thread")
-    if thread.get("post"):
+    if isinstance(thread.get("post"), dict):
         parsed.info["uri"] = thread["post"].get("uri")
     return parsed
 

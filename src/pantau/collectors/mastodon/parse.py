@@ -334,8 +334,10 @@ def parse_context(
         raise ParseError("not a status context (no 'descendants' list)", source=source_url)
     observed = observed_at or utcnow()
     server = _server(source_url)
-    parsed = Parsed(info={"target": status_id_of(target), "ancestors": len(data.get("ancestors")
-                                                                            or [])})
+    ancestors = data.get("ancestors")
+    # Only counted; anything but a list (a fuzzed or broken body) counts as none.
+    parsed = Parsed(info={"target": status_id_of(target),
+                          "ancestors": len(ancestors) if isinstance(ancestors, list) else 0})
     _each(data["descendants"], parsed, "descendants",
           lambda s: status_activity(s, observed, server))
     _id_range(parsed, data["descendants"])
