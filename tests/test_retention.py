@@ -13,12 +13,11 @@ from pantau import cli, evidence
 from pantau.collectors.base import Fetched
 from pantau.config import get_settings
 from pantau.errors import InputError, StoreError
-from pantau.records import Activity, Media
+from pantau.records import Activity, Flag, Media
 from pantau.retention import parse_period, purge
 from pantau.review import decide
 from pantau.store import Store
 from pantau.store.activities import activities_table
-from pantau.records import Flag
 from review_helpers import ELECTION, _flag_rows, build_world, wib
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)     # 90 days before: 2025-03-03

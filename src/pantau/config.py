@@ -59,6 +59,16 @@ class HttpSettings(_Section):
     rate_limits: dict[str, RateLimit] = Field(default_factory=_default_rate_limits)
 
 
+class CollectSettings(_Section):
+    """How a collection run commits. One DuckDB commit costs tens of milliseconds, so pages
+    are committed in groups: every `commit_every_pages` pages or once the oldest buffered
+    page is `commit_every_seconds` old, whichever comes first (checked as pages arrive). A
+    killed run loses at most that group, and the next run fetches exactly it again."""
+
+    commit_every_pages: int = Field(default=50, ge=1)
+    commit_every_seconds: float = Field(default=2.0, gt=0)
+
+
 class PlatformSettings(_Section):
     """Where each platform is reached; only these hosts are ever fetched."""
 
@@ -149,6 +159,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, ge=1)
     http: HttpSettings = Field(default_factory=HttpSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
+    collect: CollectSettings = Field(default_factory=CollectSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)

@@ -197,7 +197,8 @@ def purge(
             store.con.execute(
                 "INSERT INTO purge_log (purged_at, kind, count, hashes, cutoff) "
                 "VALUES (?, 'orphan_files', ?, ?, ?)",
-                [utcnow(), len(orphans), json.dumps(sorted(p.name.removesuffix(".gz") for p, _ in orphans)), cutoff])
+                [utcnow(), len(orphans),
+                 json.dumps(sorted(p.name.removesuffix(".gz") for p, _ in orphans)), cutoff])
     return report
 
 

@@ -89,6 +89,8 @@ def serve(settings: Settings | None = None) -> None:
     Prefect's 20 s) to come up, since a small, busy machine is slower than that.
     """
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # pantau runs on machines holding personal data, often offline: no usage telemetry.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     import prefect
 
     try:

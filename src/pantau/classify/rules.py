@@ -43,6 +43,7 @@ _MEMBERSHIP_RE = re.compile(
     r"|(?<![a-z])(?:punya|dapat|terima|menerima|pegang)\s+kta\s+(partai\s*[\w]+|[\w]+)"
 )
 _NEGATION_RE = re.compile(r"(?:bukan|tidak|belum|bukanlah)\s+(?:[a-z]+\s+){0,2}$")
+_DENIAL_RE = re.compile(r"(?<![a-z])(?:bukan|tidak|belum|bukanlah)(?![a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,11 @@ def membership_flag(ctx: Context, links: Links) -> Flag | None:
         return None
     text = links.text
     m = _MEMBERSHIP_RE.search(text)
-    if m is None or _NEGATION_RE.search(text[: m.start()]):
+    if m is None:
+        return None
+    role_at = m.start(1) if m.group(1) else m.start()
+    # "saya bukan kader partai", "tidak pernah jadi anggota partai": a denial, not membership
+    if _NEGATION_RE.search(text[: m.start()]) or _DENIAL_RE.search(text[m.start():role_at]):
         return None
     body = m.group(0).strip()
     parties = [s for s in links.signals if s.kind == "party"]

@@ -1,9 +1,9 @@
 """Resumable paging, shared by every platform client.
 
 A platform client describes each paged list as a `Listing` (how to ask for a page, how to
-parse it, how to tell old from new) and `walk` turns it into `Page`s. The runner commits each
-page (evidence, activities, quarantine, collection state) in one transaction before asking for
-the next, so a run killed at any point resumes from the last committed page.
+parse it, how to tell old from new) and `walk` turns it into `Page`s. The runner commits pages
+in groups (collectors/commit.py), each page's collection state together with its activities,
+so a run killed at any point resumes from the last committed page.
 
 State per (source, key) in `collection_state`:
 - ``last_seen_id``: the watermark (newest item) of the last *completed* sweep; a sweep stops

@@ -1,14 +1,15 @@
-"""One collection run: the work list, the platform clients, one transaction per page.
+"""One collection run: the work list, the platform clients, pages committed in groups.
 
     from pantau.collectors.runner import collect
     with Store.open() as store:
         summary = collect(store, get_settings(), platforms=["telegram"])
 
-For every page a client yields, the runner archives the raw body (file first, atomically),
-then commits in ONE transaction: the evidence row, the page's activities (``DO NOTHING`` on
-``activity_id``: collecting twice never duplicates), its quarantined items and its
-`collection_state` row. Killed anywhere, the next run resumes from the last committed page;
-an archive file written just before a kill is reused (same hash, same file).
+Every page a client yields goes to a `PageBuffer` (collectors/commit.py) that commits a group
+of pages in ONE transaction: their evidence rows (the raw bodies archived first, atomically),
+activities (``DO NOTHING`` on ``activity_id``: collecting twice never duplicates), quarantined
+items and, per source, the `collection_state` of its last page in the group. Killed anywhere,
+the next run resumes from the last committed group; an archive file written just before a kill
+is reused (same hash, same file). `settings.collect` sets the group size.
 """
 
 from __future__ import annotations
@@ -20,17 +21,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-import pyarrow as pa
-
 from .. import __version__
 from ..config import Settings
 from ..errors import InputError
-from ..evidence import archive, evidence_table
 from ..http import HttpClient
-from ..records import Activity, stable_id
+from ..records import Activity
 from ..store import Store
-from ..store.activities import activities_table
 from ..timeutil import to_utc, utcnow
+from .commit import PageBuffer
 from .paging import Context, Page, SourceState, Target
 
 log = logging.getLogger("pantau.collect")
@@ -69,16 +67,24 @@ class RunSummary:
 
 
 class _Ctx:
-    """The `Context` clients see: the HTTP client and read access to state and activities."""
+    """The `Context` clients see: the HTTP client and read access to state and activities.
+
+    Reads see the pages still waiting in `buffer` as if they were committed: state and known
+    activities are answered from the buffer first, `recent_posts` commits it first."""
 
     def __init__(self, store: Store, settings: Settings, http: HttpClient,
-                 since: datetime | None) -> None:
+                 since: datetime | None, buffer: PageBuffer) -> None:
         self.store = store
         self.settings = settings
         self.http = http
         self.since = since
+        self.buffer = buffer
 
     def state(self, source: str, key: str) -> SourceState | None:
+        pending = self.buffer.state(source, key)
+        if pending is not None:
+            return SourceState(pending.cursor, pending.last_seen_id, pending.status,
+                               pending.note)
         rows = self.store.rows(
             "SELECT cursor, last_seen_id, status, note FROM collection_state "
             "WHERE source = ? AND key = ?", [source, key])
@@ -88,11 +94,14 @@ class _Ctx:
         if not activity_ids:
             return set()
         rows = self.store.rows(
-            "SELECT activity_id FROM activities WHERE list_contains(?, activity_id)",
+            "SELECT activity_id FROM activities WHERE activity_id IN (SELECT unnest(?))",
             [activity_ids])
-        return {r[0] for r in rows}
+        return {r[0] for r in rows} | self.buffer.knows(activity_ids)
 
     def recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]:
+        # A query over posts (ordered, limited): simplest to see the buffered ones committed.
+        # Called once per watch-listed account, so it adds few commits.
+        self.buffer.flush()
         since = self.since
         rows = self.store.rows(
             "SELECT native_id, actor_id, actor_handle, created_at FROM activities "
@@ -105,9 +114,10 @@ class _Ctx:
 
     def watched_ids(self, platform: str) -> set[str]:
         rows = self.store.rows(
-            "SELECT DISTINCT coalesce(platform_id, handle) FROM watch_accounts WHERE platform = ?",
+            "SELECT DISTINCT handle, platform_id FROM watch_accounts WHERE platform = ?",
             [platform])
-        return {r[0] for r in rows}
+        return {self.buffer.identity(platform, handle) or platform_id or handle
+                for handle, platform_id in rows}
 
 
 def work_list(
@@ -145,80 +155,6 @@ def _client(platform: str) -> Callable[..., Iterator[Page]]:
     return run
 
 
-QUARANTINE_SCHEMA = pa.schema([
-    ("quarantine_id", pa.string()), ("platform", pa.string()), ("evidence_id", pa.string()),
-    ("url", pa.string()), ("item_ref", pa.string()), ("error", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-])
-STATE_SCHEMA = pa.schema([
-    ("source", pa.string()), ("key", pa.string()), ("cursor", pa.string()),
-    ("last_seen_id", pa.string()), ("status", pa.string()), ("note", pa.string()),
-    ("updated_at", pa.timestamp("us", tz="UTC")),
-])
-
-
-def commit_page(store: Store, page: Page, platform: str, summary: RunSummary) -> None:
-    """Archive the page's body, then write everything it produced in one transaction."""
-    parsed = page.parsed
-    fetched = page.fetched
-    evidence = None
-    has_content = page.page_error is not None or (
-        parsed is not None and (parsed.activities or parsed.problems))
-    if fetched is not None and has_content:
-        evidence = archive(store, fetched, COLLECTOR_VERSION)
-    now = utcnow()
-    quarantine: list[dict] = []
-    if evidence is not None and page.page_error is not None:
-        quarantine.append({"item_ref": "page", "error": page.page_error})
-    if parsed is not None:
-        quarantine += [{"item_ref": p.item_ref, "error": p.error} for p in parsed.problems]
-    for q in quarantine:
-        q.update(quarantine_id=stable_id(evidence.sha256 if evidence else page.key, q["item_ref"]),
-                 platform=platform, evidence_id=evidence.sha256 if evidence else None,
-                 url=fetched.url if fetched else None, created_at=now)
-    activities = list(parsed.activities) if parsed is not None else []
-    for a in activities:
-        a.evidence_id = evidence.sha256 if evidence else a.evidence_id
-    with store.transaction():
-        if evidence is not None:
-            store.upsert("evidence", evidence_table([evidence]), key=["sha256"])
-        if activities:
-            unique = len({a.id for a in activities})
-            new = store.upsert("activities", activities_table(activities), key=["activity_id"])
-            summary.activities_new += new
-            summary.activities_seen += unique - new
-        if quarantine:
-            summary.quarantined += store.upsert(
-                "quarantine", pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
-                key=["quarantine_id"])
-        if page.state is not None:
-            s = page.state
-            store.upsert("collection_state", pa.Table.from_pylist([{
-                "source": s.source, "key": s.key, "cursor": s.cursor,
-                "last_seen_id": s.last_seen_id, "status": s.status, "note": s.note,
-                "updated_at": now}], schema=STATE_SCHEMA), key=["source", "key"], update=True)
-        for ident in page.identities:
-            # One statement per resolved account (not per activity): a handful per run.
-            for table in ("accounts", "watch_accounts"):
-                store.con.execute(
-                    f"UPDATE {table} SET platform_id = ? WHERE platform = ? AND handle = ? "
-                    "AND platform_id IS DISTINCT FROM ?",
-                    [ident.platform_id, ident.platform, ident.handle, ident.platform_id])
-    if fetched is not None:
-        summary.pages += 1
-    if page.fetch_error:
-        summary.errors.append(page.fetch_error)
-    if page.page_error:
-        where = fetched.url if fetched else page.key
-        # ParseError messages usually start with the URL already.
-        summary.errors.append(page.page_error if page.page_error.startswith(where)
-                              else f"{where}: {page.page_error}")
-    if page.state is not None and page.state.status in ("refused", "hidden", "skipped"):
-        bucket = {"refused": summary.refused, "hidden": summary.hidden,
-                  "skipped": summary.skipped}[page.state.status]
-        bucket.append(f"{page.state.source} {page.state.key}: {page.state.note}")
-
-
 def collect(
     store: Store,
     settings: Settings,
@@ -249,7 +185,10 @@ def collect(
     store.upsert("collection_runs", [{"run_id": summary.run_id, "started_at": summary.started_at,
                                       "finished_at": None, "summary": None}], key=["run_id"])
     base_stats = http.stats.as_dict()
-    ctx: Context = _Ctx(store, settings, http, since)
+    buffer = PageBuffer(store, summary, COLLECTOR_VERSION,
+                        every_pages=settings.collect.commit_every_pages,
+                        every_seconds=settings.collect.commit_every_seconds)
+    ctx: Context = _Ctx(store, settings, http, since, buffer)
     targets = work_list(store, chosen, accounts)
     summary.accounts = len(targets)
     if progress:
@@ -259,12 +198,22 @@ def collect(
             log.info("collecting %s %s", target.platform, target.handle)
             run = _client(target.platform)
             for page in run(ctx, target, engagement_posts=engagement_posts):
-                commit_page(store, page, target.platform, summary)
+                buffer.add(page, target.platform)
+                count_page(summary, page)
                 _copy_stats(summary, http, base_stats)
                 if progress:
                     progress("page", summary)
             if progress:
                 progress("account", summary)
+        buffer.flush()
+    except BaseException:
+        # The buffered pages are whole pages with their state: keep them (Ctrl-C, a client
+        # bug) unless committing is what failed; the original error is what gets raised.
+        try:
+            buffer.flush()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not commit the last %d page(s): %s", len(buffer), exc)
+        raise
     finally:
         _copy_stats(summary, http, base_stats)
         summary.finished_at = utcnow()
@@ -276,6 +225,24 @@ def collect(
         if own_http:
             http.close()
     return summary
+
+
+def count_page(summary: RunSummary, page: Page) -> None:
+    """What a page adds to the summary besides the activities (counted when committed)."""
+    fetched = page.fetched
+    if fetched is not None:
+        summary.pages += 1
+    if page.fetch_error:
+        summary.errors.append(page.fetch_error)
+    if page.page_error:
+        where = fetched.url if fetched else page.key
+        # ParseError messages usually start with the URL already.
+        summary.errors.append(page.page_error if page.page_error.startswith(where)
+                              else f"{where}: {page.page_error}")
+    if page.state is not None and page.state.status in ("refused", "hidden", "skipped"):
+        bucket = {"refused": summary.refused, "hidden": summary.hidden,
+                  "skipped": summary.skipped}[page.state.status]
+        bucket.append(f"{page.state.source} {page.state.key}: {page.state.note}")
 
 
 def _copy_stats(summary: RunSummary, http: HttpClient, base: dict[str, float | int]) -> None:

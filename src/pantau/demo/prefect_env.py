@@ -128,6 +128,7 @@ def quiet_prefect_console(level: int = logging.WARNING) -> Iterator[None]:
 
     The flows still log at INFO to the Prefect API (the run pages and artifacts keep
     everything); only the terminal copy of "Beginning flow run …" lines is held back."""
+    import prefect.main  # noqa: F401 - Prefect sets up its logging handlers on this import
     from prefect.logging.handlers import PrefectConsoleHandler
 
     seen: dict[int, tuple[logging.Handler, int]] = {}

@@ -28,15 +28,15 @@ _KIND = {
     "number": "number", "vote_number": "number", "pose": "number", "bare_number": "number",
     "pose_emoji": "number", "campaign": "call",
 }
-# A bare "02", a ✌ emoji or "2 jari" without "salam" is election context only beside other
-# context in the same text (as in the linker's own scoring, `Links.scores`): alone they are
-# everyday writing, and a caption's ✌ under a V-sign photo says nothing about an election.
+# A bare "02" or a gesture emoji (✌ is normalised to the one word "duajari") is election
+# context only beside other context in the same text (as in the linker's own scoring,
+# `Links.scores`): alone they are everyday writing, and a ✌ under a V-sign photo says nothing
+# about an election. Words that count the fingers ("tiga jari untuk Jakarta") do.
 _NEEDS_COMPANY = frozenset({"bare_number", "pose_emoji"})
 
 
 def _needs_company(signal: Signal) -> bool:
-    return signal.kind in _NEEDS_COMPANY or (
-        signal.kind == "pose" and not signal.text.startswith("salam"))
+    return signal.kind in _NEEDS_COMPANY or (signal.kind == "pose" and " " not in signal.text)
 # "fAniesSandi", "HPramonoRano": a misread '#' before a CamelCase compound of two or more parts.
 _OCR_HASH_RE = re.compile(r"(?<![\w#])[fFH]((?:[A-Z][a-z]+){2,}\d*)\b")
 

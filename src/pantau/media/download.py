@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from .. import __version__
-from ..collectors.runner import QUARANTINE_SCHEMA
+from ..collectors.commit import QUARANTINE_SCHEMA
 from ..config import Settings
 from ..errors import FetchError, HostNotAllowed, MediaError, ResponseTooLarge
 from ..evidence import archive, evidence_table

@@ -39,7 +39,7 @@ def platform_faults(work: Path, *, quick: bool = True) -> ScenarioResult:
 
     result = ScenarioResult("platform faults (429, 5xx, slow, reset, truncated, HTML)",
                             "platform")
-    scale = 0.06 if quick else 0.15
+    scale = 0.06 if quick else 0.1
     world = build_world(seed=2024, scale=scale)
     with measured(result):
         with DemoServer(world) as server:

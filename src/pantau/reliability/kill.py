@@ -129,11 +129,11 @@ def _check(stage: str, ref_home: Path, home: Path, result: ScenarioResult) -> No
 def kill_scenarios(work: Path, *, quick: bool = True, seed: int = 8,
                    kills: int | None = None) -> list[ScenarioResult]:
     """The three kill scenarios, sharing one demo world and one chain of homes; `kills` per
-    stage defaults to 4 (quick) or 12 (full)."""
+    stage defaults to 4 (quick) or 8 (full)."""
     from ..demo import DemoServer, build_world
 
-    scale = 0.06 if quick else 0.15  # below 0.06 build_world fails (demo bug, reported)
-    kills = kills if kills is not None else (4 if quick else 12)
+    scale = 0.06 if quick else 0.1  # below 0.06 build_world fails (demo bug, reported)
+    kills = kills if kills is not None else (4 if quick else 8)
     rng = random.Random(seed)
     results = {s: ScenarioResult(f"SIGKILL {s} process, restart", "kill") for s in STAGE_TABLES}
     world = build_world(seed=2024, scale=scale)

@@ -114,7 +114,7 @@ def collection_rate(work: Path, *, scale: float) -> tuple[int, float, float]:
 
 
 def load(work: Path, *, activities: int = 1_000_000, accounts: int = 100_000,
-         collect_scale: float = 0.5) -> ScenarioResult:
+         collect_scale: float = 0.3) -> ScenarioResult:
     from ..classify.model import TextModel, default_model_dir
     from ..classify.pipeline import classify_pending
     from ..elections import import_election_file

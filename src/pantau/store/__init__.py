@@ -163,9 +163,7 @@ class Store:
             return con
 
         try:
-            con = _connect_waiting(connect, target.label, wait_seconds)
-        except StoreError:
-            raise
+            con = _connect_waiting(connect, target.label, wait_seconds, explain=False)
         except duckdb.Error as exc:
             raise StoreError(ducklake.explain_attach_error(target, exc)) from None
         con.execute("SET TimeZone = 'UTC'")
@@ -418,17 +416,19 @@ def first_per_key(arrow: pa.Table, key: Sequence[str]) -> pa.Table:
 
 
 def _connect_waiting(
-    connect: Callable[[], duckdb.DuckDBPyConnection], label: str, wait_seconds: float
+    connect: Callable[[], duckdb.DuckDBPyConnection], label: str, wait_seconds: float,
+    *, explain: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """`connect()`, waiting while another process holds the file's lock."""
+    """`connect()`, waiting while another process holds the file's lock. Other errors become
+    a StoreError naming `label`, or pass through unchanged when not `explain`."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
             return connect()
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                if label.startswith("DuckLake"):
-                    raise  # the lake explains its own attach errors
+                if not explain:
+                    raise
                 raise StoreError(f"{label}: cannot open database: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise StoreBusyError(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-from ..records import Activity
+from ..records import Activity, Media
 from ..timeutil import to_utc, utcnow
 
 TS = pa.timestamp("us", tz="UTC")
@@ -47,11 +47,22 @@ ACTIVITIES_SCHEMA = pa.schema(
 )
 
 
+# One encoder for every call: json.dumps builds a new one each time it gets options, which
+# was half the cost of encoding these small dicts. default=str: datetimes and other scalars in
+# `extra` become text rather than failing.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+_MEDIA_FIELDS = tuple(f.name for f in fields(Media))
+
+
 def _json(value: Any) -> str | None:
     if value in (None, [], {}):
         return None
-    # default=str: datetimes and other scalars in `extra` become text rather than failing.
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _ENCODER.encode(value)
+
+
+def _media_json(media: list[Media]) -> str | None:
+    # A flat dict per item: dataclasses.asdict deep-copies and was the costliest column.
+    return _json([{name: getattr(m, name) for name in _MEDIA_FIELDS} for m in media])
 
 
 def _ts(value: datetime | None) -> datetime | None:
@@ -76,7 +87,7 @@ def activity_row(activity: Activity, observed_default: datetime) -> dict[str, An
         "reply_to": activity.reply_to,
         "forwarded_from": activity.forwarded_from,
         "media_count": max(activity.media_count, len(activity.media)),
-        "media": _json([asdict(m) for m in activity.media]),
+        "media": _media_json(activity.media),
         "metrics": _json(activity.metrics),
         "evidence_id": activity.evidence_id,
         "source": activity.source,
@@ -84,8 +95,30 @@ def activity_row(activity: Activity, observed_default: datetime) -> dict[str, An
     }
 
 
+# Columns copied from the Activity attribute of the same name, as they are.
+_PLAIN = ("platform", "actor_id", "actor_handle", "native_id", "target_id", "target_author_id",
+          "target_author_handle", "text", "url", "reply_to", "forwarded_from", "evidence_id",
+          "source")
+
+
 def activities_table(activities: Iterable[Activity]) -> pa.Table:
-    """A batch of activities as an Arrow table matching the `activities` columns."""
+    """A batch of activities as an Arrow table matching the `activities` columns.
+
+    Built column by column (one Arrow array per column) rather than from a dict per row: the
+    same result as `activity_row` for every row, at a fraction of the cost, which counts in
+    the collector's hot path (bench/bench_collect.py)."""
+    items = activities if isinstance(activities, list) else list(activities)
     now = utcnow()
-    rows = [activity_row(a, now) for a in activities]
-    return pa.Table.from_pylist(rows, schema=ACTIVITIES_SCHEMA)
+    columns: dict[str, list[Any]] = {name: [getattr(a, name) for a in items] for name in _PLAIN}
+    columns["activity_id"] = [a.id for a in items]
+    columns["type"] = [str(a.type) for a in items]
+    columns["created_at"] = [_ts(a.created_at) for a in items]
+    columns["observed_at"] = [_ts(a.observed_at) or now for a in items]
+    columns["media_count"] = [max(a.media_count, len(a.media)) for a in items]
+    columns["media"] = [_media_json(a.media) if a.media else None for a in items]
+    columns["metrics"] = [_json(a.metrics) if a.metrics else None for a in items]
+    columns["extra"] = [_json(a.extra) if a.extra else None for a in items]
+    return pa.Table.from_arrays(
+        [pa.array(columns[f.name], type=f.type) for f in ACTIVITIES_SCHEMA],
+        schema=ACTIVITIES_SCHEMA,
+    )

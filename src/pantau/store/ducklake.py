@@ -13,6 +13,7 @@ query other modules write (``SELECT ... FROM activities``) runs unchanged on it.
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,11 +140,10 @@ def explain_attach_error(target: LakeTarget, exc: duckdb.Error) -> str:
             f"{target.label}: no lake here yet; open it once read-write (any pantau command) "
             "to create and migrate it"
         )
-    reason = text.split("\n")[0]
-    if "Unable to connect to Postgres" in text:
-        reason = text.split(": ", 2)[-1].split("\n")[0] if "failed:" in text else reason
-        return f"{target.label}: cannot reach the catalog database: {reason.strip()}"
-    return f"{target.label}: cannot open the lake: {reason.strip()}"
+    unreachable = re.search(r'Unable to connect to Postgres at "[^"]*": ([^\n]*)', text)
+    if unreachable:  # libpq's own reason: refused, no such database, no password supplied...
+        return f"{target.label}: cannot reach the catalog database: {unreachable.group(1).strip()}"
+    return f"{target.label}: cannot open the lake: {text.splitlines()[0].strip()}"
 
 
 def is_conflict(exc: Exception) -> bool:

@@ -1,0 +1,232 @@
+"""Pages committed in groups, with the same guarantee as one transaction per page.
+
+One DuckDB commit costs tens of milliseconds, more than fetching and parsing a page, so the
+runner hands pages to a `PageBuffer` that commits them together: every `every_pages` pages or
+once the oldest buffered page is `every_seconds` old (checked as pages arrive), before any
+read that must see them (`flush`), and at the end of the run.
+
+What a group commits, in ONE transaction: the evidence rows of its pages, their activities
+(``DO NOTHING`` on ``activity_id``), their quarantined items, the resolved account ids, and per
+(source, key) the `collection_state` row of the source's *last* buffered page. State therefore
+never runs ahead of the activities it covers: a run killed with a group in memory loses that
+group, and the next run resumes from the last committed state and fetches exactly it again.
+The evidence files are written (content-addressed, atomically) before the transaction, so a
+re-fetch after a kill finds its file already there.
+
+While pages wait in the buffer, the collection still sees them: `state`, `knows` and
+`identity` answer from the buffer first (`runner._Ctx` asks them before the store).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..evidence import archive_many, evidence_table
+from ..records import Activity, Evidence, stable_id
+from ..store import Store
+from ..store.activities import activities_table
+from ..timeutil import utcnow
+from .paging import Identity, Page, StateUpdate
+
+if TYPE_CHECKING:
+    from .runner import RunSummary
+
+QUARANTINE_SCHEMA = pa.schema([
+    ("quarantine_id", pa.string()), ("platform", pa.string()), ("evidence_id", pa.string()),
+    ("url", pa.string()), ("item_ref", pa.string()), ("error", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+])
+STATE_SCHEMA = pa.schema([
+    ("source", pa.string()), ("key", pa.string()), ("cursor", pa.string()),
+    ("last_seen_id", pa.string()), ("status", pa.string()), ("note", pa.string()),
+    ("updated_at", pa.timestamp("us", tz="UTC")),
+])
+IDENTITY_SCHEMA = pa.schema([
+    ("platform", pa.string()), ("handle", pa.string()), ("platform_id", pa.string()),
+])
+IDENTITY_VIEW = "_pantau_identities"
+
+
+def has_content(page: Page) -> bool:
+    """Whether the page's response is archived: it produced activities or problems, or it
+    was unusable as a whole (quarantined with its evidence). Empty pages are not kept."""
+    parsed = page.parsed
+    return page.fetched is not None and (
+        page.page_error is not None
+        or (parsed is not None and bool(parsed.activities or parsed.problems)))
+
+
+@dataclass(slots=True)
+class _Buffered:
+    page: Page
+    platform: str
+
+
+@dataclass(slots=True)
+class FlushResult:
+    pages: int = 0
+    activities_new: int = 0
+    activities_seen: int = 0
+    quarantined: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class PageBuffer:
+    """Pages waiting to be committed together; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        summary: RunSummary,
+        collector_version: str,
+        *,
+        every_pages: int = 50,
+        every_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if every_pages < 1 or every_seconds <= 0:
+            raise ValueError("commit every >= 1 page and > 0 seconds")
+        self.store = store
+        self.summary = summary
+        self.collector_version = collector_version
+        self.every_pages = every_pages
+        self.every_seconds = every_seconds
+        self.clock = clock
+        self.commits = 0                      # transactions committed (for tests and stats)
+        self._pages: list[_Buffered] = []
+        self._since: float | None = None      # when the oldest buffered page arrived
+        self._states: dict[tuple[str, str], StateUpdate] = {}
+        self._identities: dict[tuple[str, str], Identity] = {}
+        self._activity_ids: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    # --- what the collection sees before the commit -------------------------------------
+    def state(self, source: str, key: str) -> StateUpdate | None:
+        return self._states.get((source, key))
+
+    def knows(self, activity_ids: list[str]) -> set[str]:
+        return {i for i in activity_ids if i in self._activity_ids}
+
+    def identity(self, platform: str, handle: str) -> str | None:
+        found = self._identities.get((platform, handle))
+        return found.platform_id if found else None
+
+    # --- adding and committing -----------------------------------------------------------
+    def add(self, page: Page, platform: str) -> bool:
+        """Buffer one page (committing the group when it is due); True if it committed."""
+        if not self._pages:
+            self._since = self.clock()
+        self._pages.append(_Buffered(page, platform))
+        if page.state is not None:
+            self._states[(page.state.source, page.state.key)] = page.state
+        for ident in page.identities:
+            self._identities[(ident.platform, ident.handle)] = ident
+        if page.parsed is not None:
+            self._activity_ids.update(a.id for a in page.parsed.activities)
+        if (len(self._pages) >= self.every_pages
+                or self.clock() - (self._since or 0.0) >= self.every_seconds):
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> FlushResult:
+        """Archive the buffered pages' bodies, then commit everything in one transaction."""
+        if not self._pages:
+            return FlushResult()
+        buffered = self._pages
+        archived = [b.page for b in buffered if has_content(b.page)]
+        # Files first (before the transaction): a kill after this leaves files with no row,
+        # which `evidence verify` lists as unlisted and the re-fetch reuses.
+        records = archive_many(self.store, [p.fetched for p in archived],  # type: ignore[misc]
+                               self.collector_version)
+        evidence_of = {id(p): r for p, r in zip(archived, records, strict=True)}
+        now = utcnow()
+        activities: list[Activity] = []
+        quarantine: list[dict] = []
+        for b in buffered:
+            page = b.page
+            evidence = evidence_of.get(id(page))
+            if page.parsed is not None:
+                for a in page.parsed.activities:
+                    if evidence is not None:
+                        a.evidence_id = evidence.sha256
+                activities.extend(page.parsed.activities)
+            quarantine += _quarantine_rows(page, b.platform, evidence, now)
+        states = list(self._states.values())
+        identities = list(self._identities.values())
+
+        def unit(store: Store) -> FlushResult:
+            counts = FlushResult(pages=len(buffered), evidence=records)
+            if records:
+                store.upsert("evidence", evidence_table(records), key=["sha256"])
+            if activities:
+                unique = len({a.id for a in activities})
+                new = store.upsert("activities", activities_table(activities),
+                                   key=["activity_id"])
+                counts.activities_new, counts.activities_seen = new, unique - new
+            if quarantine:
+                counts.quarantined = store.upsert(
+                    "quarantine", pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
+                    key=["quarantine_id"])
+            if states:
+                store.upsert("collection_state", pa.Table.from_pylist([{
+                    "source": s.source, "key": s.key, "cursor": s.cursor,
+                    "last_seen_id": s.last_seen_id, "status": s.status, "note": s.note,
+                    "updated_at": now} for s in states], schema=STATE_SCHEMA),
+                    key=["source", "key"], update=True)
+            if identities:
+                _save_identities(store, identities)
+            return counts
+
+        # store.write: on a DuckLake a conflicting writer makes the whole group run again.
+        result = self.store.write(unit)
+        self.commits += 1
+        self.summary.activities_new += result.activities_new
+        self.summary.activities_seen += result.activities_seen
+        self.summary.quarantined += result.quarantined
+        self._pages = []
+        self._since = None
+        self._states.clear()
+        self._identities.clear()
+        self._activity_ids.clear()
+        return result
+
+
+def _quarantine_rows(page: Page, platform: str, evidence: Evidence | None,
+                     now: object) -> list[dict]:
+    items: list[tuple[str, str]] = []
+    if evidence is not None and page.page_error is not None:
+        items.append(("page", page.page_error))
+    if page.parsed is not None:
+        items += [(p.item_ref, p.error) for p in page.parsed.problems]
+    anchor = evidence.sha256 if evidence else page.key
+    return [{"quarantine_id": stable_id(anchor, ref), "platform": platform,
+             "evidence_id": evidence.sha256 if evidence else None,
+             "url": page.fetched.url if page.fetched else None, "item_ref": ref,
+             "error": error, "created_at": now} for ref, error in items]
+
+
+def _save_identities(store: Store, identities: list[Identity]) -> None:
+    """Cache resolved ids on accounts and watch_accounts: one statement per table."""
+    table = pa.Table.from_pylist(
+        [{"platform": i.platform, "handle": i.handle, "platform_id": i.platform_id}
+         for i in identities], schema=IDENTITY_SCHEMA)
+    store.con.register(IDENTITY_VIEW, table)
+    try:
+        for name in ("accounts", "watch_accounts"):
+            store.con.execute(
+                f"UPDATE {name} SET platform_id = i.platform_id FROM {IDENTITY_VIEW} AS i "
+                f"WHERE {name}.platform = i.platform AND {name}.handle = i.handle "
+                f"AND {name}.platform_id IS DISTINCT FROM i.platform_id")
+    finally:
+        store.con.unregister(IDENTITY_VIEW)
+
+
+__all__ = ["FlushResult", "PageBuffer", "QUARANTINE_SCHEMA", "STATE_SCHEMA", "has_content"]
