@@ -78,7 +78,7 @@ def _rate(work: Callable[[], int], min_seconds: float) -> tuple[float, float, in
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def demo_pages(scale: float = 0.3, per_platform: int = 40) -> dict[str, list[tuple[str, bytes]]]:
+def demo_pages(scale: float = 1.0, per_platform: int = 40) -> dict[str, list[tuple[str, bytes]]]:
     """Real responses of the demo server (rendered by its app, no sockets): full Telegram
     channel pages (20 messages each), Bluesky author feeds and Mastodon status lists."""
     from pantau.collectors.bluesky.parse import parse_author_feed
@@ -102,7 +102,7 @@ def demo_pages(scale: float = 0.3, per_platform: int = 40) -> dict[str, list[tup
         elif platform == "bluesky":
             target = f"/xrpc/app.bsky.feed.getAuthorFeed?actor={account.handle}&limit=100"
             resp = app.respond(target, host)
-            if resp.status == 200 and len(parse_author_feed(resp.body).activities) >= 10:
+            if resp.status == 200 and len(parse_author_feed(resp.body).activities) >= 5:
                 out[platform].append((f"http://{host}{target}", resp.body))
         else:
             look = app.respond(f"/api/v1/accounts/lookup?acct={account.handle}", host)
@@ -111,7 +111,7 @@ def demo_pages(scale: float = 0.3, per_platform: int = 40) -> dict[str, list[tup
             target = f"/api/v1/accounts/{json.loads(look.body)['id']}/statuses?limit=40"
             resp = app.respond(target, host)
             url = f"https://{account.handle.split('@')[-1]}{target}"
-            if resp.status == 200 and len(parse_statuses(resp.body, source_url=url).activities) >= 10:
+            if resp.status == 200 and len(parse_statuses(resp.body, source_url=url).activities) >= 5:
                 out[platform].append((url, resp.body))
     return out
 
@@ -165,7 +165,7 @@ def parsing(quick: bool) -> list[Figure]:
     from pantau.collectors.telegram.parse import parse_channel_page
 
     seconds = 1.0 if quick else 3.0
-    pages = demo_pages(scale=0.3 if quick else 1.0)
+    pages = demo_pages()
     full = (ROOT / "tests/fixtures/telegram/full.html").read_bytes()
     figures: list[Figure] = []
     tele = [b for _, b in pages["telegram"]]

@@ -162,10 +162,18 @@ class Store:
                 raise
             return con
 
-        try:
-            con = _connect_waiting(connect, target.label, wait_seconds, explain=False)
-        except duckdb.Error as exc:
-            raise StoreError(ducklake.explain_attach_error(target, exc)) from None
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                con = _connect_waiting(connect, target.label, wait_seconds, explain=False)
+                break
+            except duckdb.Error as exc:
+                # Two processes creating the same new lake at once: the loser's ATTACH fails
+                # half-way; attaching again finds the lake the winner made.
+                if read_only or not ducklake.is_creation_race(exc) or (
+                    attempt == CONFLICT_ATTEMPTS - 1
+                ):
+                    raise StoreError(ducklake.explain_attach_error(target, exc)) from None
+                _backoff(attempt)
         con.execute("SET TimeZone = 'UTC'")
         store = cls(
             con, settings.home / "pantau.ducklake", read_only,
@@ -179,10 +187,12 @@ class Store:
                 try:
                     self._migrate()
                     break
-                except StoreBusyError:
-                    # Two writers migrated a fresh lake at once and the other one won: look
-                    # again, its migrations are now ours too.
-                    if self.backend != "ducklake" or attempt == CONFLICT_ATTEMPTS - 1:
+                except StoreError as exc:
+                    # Two writers migrated a fresh lake at once and the other one won (a
+                    # commit conflict, or its tables appeared under ours): look again, its
+                    # migrations are now ours too.
+                    raced = isinstance(exc, StoreBusyError) or "already exists" in str(exc)
+                    if self.backend != "ducklake" or not raced or attempt == CONFLICT_ATTEMPTS - 1:
                         raise
                     _backoff(attempt)
         except BaseException:

@@ -150,3 +150,11 @@ def is_conflict(exc: Exception) -> bool:
     """True for DuckLake's optimistic-concurrency failure: another writer committed first."""
     text = str(exc)
     return "Transaction conflict" in text or "Failed to commit DuckLake transaction" in text
+
+
+def is_creation_race(exc: Exception) -> bool:
+    """True when ATTACH failed because another process was creating the same lake."""
+    text = str(exc)
+    return "Failed to initialize DuckLake" in text and (
+        "duplicate key" in text or "already exists" in text or is_conflict(exc)
+    )
