@@ -10,8 +10,9 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
-# System packages from Debian (OCR for photo evidence, fonts for rendered test images).
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-ind fonts-dejavu-core)
+# System packages from Debian: OCR for photo evidence, fonts for rendered test images, and
+# PostgreSQL for the DuckLake catalog (the many-writers store and its tests).
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-ind fonts-dejavu-core postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

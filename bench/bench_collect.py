@@ -11,13 +11,15 @@ tests on this 2-core machine: compare CPU time when the machine is busy).
 
 `--server-process` runs the demo server in a child process, so the numbers are the
 collector's alone (by default it is a thread of this process, as in `pantau demo`, and its
-CPU time is counted here). `--profile` writes a pyinstrument HTML (or, for a .txt name, text) profile if pyinstrument is
-installed (`pip install pyinstrument`; not a project dependency).
+CPU time is counted here). `--profile out.prof` writes a cProfile of the collector's CPU time
+(read it with `python -m pstats`); any other name a pyinstrument wall-clock profile, HTML or,
+for a .txt name, text (`pip install pyinstrument`; not a project dependency).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import multiprocessing
 import os
@@ -83,8 +85,12 @@ def run(scale: float, seed: int, server_process: bool, overrides: dict[str, Any]
                 registry.import_people(store, inputs["registry"])
                 registry.import_accounts(store, inputs["accounts"])
                 elections.import_election_file(store, inputs["election"])
-                profiler = None
-                if profile:
+                profiler: Any = None
+                if profile and profile.endswith(".prof"):
+                    # CPU time of this thread only: where the collector spends the processor.
+                    profiler = cProfile.Profile(time.process_time)
+                    profiler.enable()
+                elif profile:
                     from pyinstrument import Profiler
                     profiler = Profiler(interval=0.001)
                     profiler.start()
@@ -92,7 +98,10 @@ def run(scale: float, seed: int, server_process: bool, overrides: dict[str, Any]
                 cpu0, wall0 = _cpu(), time.perf_counter()
                 summary = collect(store, settings)
                 wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
-                if profiler is not None:
+                if isinstance(profiler, cProfile.Profile):
+                    profiler.disable()
+                    profiler.dump_stats(profile)
+                elif profiler is not None:
                     profiler.stop()
                     text = profile.endswith(".txt")
                     Path(profile).write_text(

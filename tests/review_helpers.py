@@ -3,7 +3,10 @@
 Pilkada 2024 DKI Jakarta (candidates and calendar from the public record), four registered
 ASN with accounts on Telegram, Bluesky and Mastodon, archived raw responses written to disk
 through `pantau.evidence.archive` (so their SHA-256 really verifies), activities, and flags
-from two model versions. The people, handles and posts are invented.
+from two model versions. The people, handles and posts are invented. With ``photo=True`` Sari's
+photo post carries a real hand photo (three fingers, tests/fixtures/hands/, Apache-2.0),
+archived like `pantau media download` does, with the `media_analyses` row the analyzer
+recorded for it (tests/fixtures/review/README.md) and a DS-07 flag from that photo.
 
     with Store.open() as store:
         world = build_world(store)
@@ -16,13 +19,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from pantau import evidence
 from pantau.collectors.base import Fetched
-from pantau.records import Activity, Flag
+from pantau.media.analyze import ANALYZER_VERSION
+from pantau.media.pending import MEDIA_ANALYSES_SCHEMA
+from pantau.records import Activity, Flag, Media
 from pantau.store import Store
 from pantau.store.activities import activities_table
 from pantau.timeutil import WIB, to_utc
@@ -59,6 +65,12 @@ ACCOUNTS = [
     ("telegram", "dewi_analis", "199205152019022001", None),
 ]
 
+FIXTURES = Path(__file__).parent / "fixtures"
+PHOTO = FIXTURES / "hands" / "55_pic00026.jpg"
+PHOTO_ANALYSIS = FIXTURES / "review" / "55_pic00026.analysis.json"
+PHOTO_URL = ("https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:sariwulan4u7x/"
+             "bafkreihandthreefingers@jpeg")
+
 
 def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A wall-clock time in Jakarta, as an aware datetime."""
@@ -80,6 +92,20 @@ def _archive(store: Store, platform: str, url: str, body: bytes, when: datetime,
     record = evidence.archive(store, fetched, "review-helpers/1")
     store.upsert("evidence", evidence.evidence_table([record]), key=["sha256"])
     return record.sha256
+
+
+def _archive_photo(store: Store, when: datetime) -> tuple[str, dict]:
+    """Archive the real hand photo and store its recorded analysis; (sha256, analysis)."""
+    sha = _archive(store, "media", PHOTO_URL, PHOTO.read_bytes(), when, "image/jpeg")
+    analysis = json.loads(PHOTO_ANALYSIS.read_text("utf-8"))
+    assert analysis["sha256"] == sha, f"{PHOTO_ANALYSIS} was recorded for another image"
+    store.upsert("media_analyses", pa.Table.from_pylist([{
+        "sha256": sha, "analyzer_version": ANALYZER_VERSION, "ocr_text": analysis["ocr_text"],
+        "ocr_confidence": analysis["ocr_confidence"], "width": analysis["width"],
+        "height": analysis["height"], "hands": json.dumps(analysis["hands"]), "status": "ok",
+        "error": None, "analyzed_at": to_utc(when + timedelta(minutes=5)),
+    }], schema=MEDIA_ANALYSES_SCHEMA), key=["sha256", "analyzer_version"])
+    return sha, analysis
 
 
 def _telegram_page(channel: str, posts: list[tuple[int, datetime, str]]) -> bytes:
@@ -151,7 +177,7 @@ def _write_posts(store: Store, world: World, posts: list[_Post], model_version: 
     store.upsert("flags", flags, key=["case_id", "model_version"])
 
 
-def build_world(store: Store) -> World:
+def build_world(store: Store, *, photo: bool = False) -> World:
     """Fill an empty store with the small world described in the module docstring."""
     now = to_utc(wib(2024, 11, 25, 8))
     world = World(store_path=str(store.path))
@@ -257,6 +283,24 @@ def build_world(store: Store) -> World:
               "DS-08", None, 0.12, "Himbauan netralitas, bukan ajakan", "Neutrality appeal",
               {"neutral_appeal": ["#ASNNetral"]}),
     ]
+    if photo:
+        sha_img, analysis = _archive_photo(store, wib(2024, 11, 13, 7, 1))
+        hand = analysis["hands"][0]
+        foto = posts[2]
+        foto.activity = replace(foto.activity, media=[Media(
+            url=PHOTO_URL, kind="photo", width=analysis["width"], height=analysis["height"],
+            sha256=sha_img)])
+        # What `media.signals.photo_flags` records for a flag it raised from this photo.
+        foto.signals = {
+            "source": "photo", "image_sha256": sha_img, "context_found": True,
+            "hands": [{k: hand[k] for k in ("fingers", "pose", "confidence", "handedness",
+                                             "raised")}],
+            "context": [{"kind": "alias", "value": "Mas Pram", "candidate": 3,
+                         "source": "caption"}],
+            "campaign_period": True, "ocr_excerpt": analysis["ocr_text"][:200],
+            "pose": hand["pose"], "fingers": hand["fingers"], "analyzer_version": ANALYZER_VERSION,
+        }
+        world.evidence["foto_image"] = sha_img
     # An older model saw the call to vote too, less sure: the newest row must be the one shown.
     _write_posts(store, world, [replace(posts[0], confidence=0.77)], "2024.10.1",
                  wib(2024, 11, 18, 13))
@@ -273,5 +317,15 @@ def world_store(isolated_home) -> Iterator[tuple[Store, World]]:
     store = Store.open()
     try:
         yield store, build_world(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def photo_world_store(isolated_home) -> Iterator[tuple[Store, World]]:
+    """Like `world_store`, with the real hand photo on Sari's photo post (``photo=True``)."""
+    store = Store.open()
+    try:
+        yield store, build_world(store, photo=True)
     finally:
         store.close()

@@ -85,6 +85,7 @@ def test_default_model_missing_is_model_error(monkeypatch: pytest.MonkeyPatch,
         TextModel.load()
 
 
+@pytest.mark.slow
 def test_training_metrics_and_reproducibility(small_model_dir: Path, tmp_path: Path) -> None:
     from pantau.classify.train import train
 

@@ -16,12 +16,14 @@ from rich.console import Console
 
 from pantau import cli
 from pantau.classify.model import default_model_dir
+from pantau.cli.demo import print_summary
 from pantau.config import get_settings
+from pantau.demo import build_world
 from pantau.demo.prefect_env import own_prefect_server
 from pantau.demo.run import MARKER, REVIEWER, DemoSummary, prepare_home, run_demo
+from pantau.demo.world import activity_id
 from pantau.errors import InputError, ModelError
 from pantau.store import Store
-from pantau.cli.demo import print_summary
 
 SCALE = 0.2
 
@@ -82,6 +84,14 @@ def test_the_pipeline_runs_end_to_end(demo) -> None:
         assert reviewers == [(REVIEWER, "DEMO:")]
         runs = store.rows("SELECT count(*) FROM collection_runs WHERE finished_at IS NOT NULL")
         assert runs[0][0] >= 3   # one per platform batch, written by the collect flow's tasks
+        # Every planted act was collected over HTTP (whether the classifier flags it or not).
+        world = build_world(seed=s.seed, scale=s.scale)
+        collected = {a for (a,) in store.rows("SELECT activity_id FROM activities")}
+        aliases = {f"{f.platform}:follow:{f.actor.handle}:{f.target.platform_id}": activity_id(f)
+                   for f in world.follows}
+        collected |= {aliases.get(a, a) for a in collected}
+        missing = [t.activity_id for t in world.planted() if t.activity_id not in collected]
+        assert missing == []
 
 
 def test_the_export_and_manifest_exist_for_every_recipient(demo) -> None:

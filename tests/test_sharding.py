@@ -101,3 +101,57 @@ def test_plan_collection_shards_partition_the_store_work_list() -> None:
                 assert all(len(b.handles) <= 7 for b in plan)
                 union.update((b.platform, h) for b in plan for h in b.handles)
             assert union == everything
+
+
+def test_two_shard_stores_merge_into_exactly_the_single_collection(tmp_path) -> None:
+    """Collect over HTTP (the collector tests' loopback world of real captures) once whole and
+    once as two shards into two store files, merge the shards: the same activities, evidence
+    and paging state, and merging again adds nothing."""
+    from collect_helpers import World, loopback_settings, seed_work_list
+
+    from pantau.collectors.runner import collect
+    from pantau.config import load_settings
+    from pantau.sharding import merge_shard
+
+    world = World()
+    server, base = world.serve()
+
+    def collected(home, shard: Shard | None) -> Store:
+        settings = load_settings(home=home, **loopback_settings(base))
+        store = Store.open(home / "pantau.duckdb", settings=settings)
+        seed_work_list(store)
+        for batch in plan_collection(store, None, batch_size=50, shard=shard):
+            collect(store, settings, platforms=[batch.platform], accounts=batch.handles)
+        return store
+
+    def snapshot(store: Store) -> dict[str, list[tuple]]:
+        return {
+            "activities": store.rows("SELECT activity_id, text, evidence_id FROM activities "
+                                     "ORDER BY 1"),
+            "evidence": store.rows("SELECT sha256, path FROM evidence ORDER BY 1"),
+            "state": store.rows("SELECT source, key, last_seen_id, status FROM "
+                                "collection_state ORDER BY 1, 2"),
+        }
+
+    try:
+        single = collected(tmp_path / "single", None)
+        want = snapshot(single)
+        single.close()
+        shards = []
+        for index in (0, 1):
+            store = collected(tmp_path / f"shard{index}", Shard(index, 2))
+            shards.append(set(r[0] for r in store.rows("SELECT activity_id FROM activities")))
+            store.close()
+        assert shards[0] and shards[1]                  # both shards had work
+        main = Store.open(tmp_path / "main" / "pantau.duckdb")
+        seed_work_list(main)
+        for index in (0, 1):
+            merge_shard(main, tmp_path / f"shard{index}" / "pantau.duckdb")
+        assert snapshot(main) == want
+        again = merge_shard(main, tmp_path / "shard0" / "pantau.duckdb")
+        assert again["activities"] == 0 and again["evidence_files"] == 0
+        for _sha, rel in want["evidence"]:
+            assert (tmp_path / "main" / rel).is_file()
+        main.close()
+    finally:
+        server.shutdown()

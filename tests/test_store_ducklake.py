@@ -265,7 +265,8 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_write_at_once_without_loss(lake: dict, tmp_path: Path) -> None:
+def test_two_processes_write_at_once_without_loss(blank_lake: dict, tmp_path: Path) -> None:
+    # A blank lake: both writers also race to create and migrate it.
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     rounds, per_round = 5, 200

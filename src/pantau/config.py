@@ -32,9 +32,10 @@ class _Section(BaseModel):
 class RateLimit(_Section):
     """A token bucket: `requests` per `per_seconds`, with bursts of up to `burst`."""
 
-    requests: float = Field(gt=0)
-    per_seconds: float = Field(gt=0)
-    burst: int = Field(default=1, ge=1)
+    requests: float = Field(gt=0, description="Requests allowed per `per_seconds`.")
+    per_seconds: float = Field(gt=0, description="Length of the window, in seconds.")
+    burst: int = Field(default=1, ge=1,
+                       description="Requests that may go out back to back before waiting.")
 
 
 def _default_rate_limits() -> dict[str, RateLimit]:
@@ -50,13 +51,29 @@ def _default_rate_limits() -> dict[str, RateLimit]:
 
 
 class HttpSettings(_Section):
-    connect_timeout: float = Field(default=10.0, gt=0)
-    read_timeout: float = Field(default=30.0, gt=0)
-    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    max_retries: int = Field(default=5, ge=0)
-    backoff_base: float = Field(default=1.0, ge=0)
-    backoff_max: float = Field(default=120.0, ge=0)
-    rate_limits: dict[str, RateLimit] = Field(default_factory=_default_rate_limits)
+    """The one network layer (`pantau.http`): timeouts, size limit, retries, rate limits."""
+
+    connect_timeout: float = Field(default=10.0, gt=0,
+                                   description="Seconds to wait for a connection.")
+    read_timeout: float = Field(default=30.0, gt=0,
+                                description="Seconds to wait for response data.")
+    max_response_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0,
+        description="Largest response body accepted; a larger one fails (ResponseTooLarge).")
+    max_retries: int = Field(
+        default=5, ge=0,
+        description="Retries after a timeout, network error, 429 or 5xx before giving up.")
+    backoff_base: float = Field(
+        default=1.0, ge=0,
+        description="Retry wait: random up to base * 2^attempt seconds (full jitter).")
+    backoff_max: float = Field(
+        default=120.0, ge=0,
+        description="Longest wait before a retry, also caps a server's Retry-After.")
+    rate_limits: dict[str, RateLimit] = Field(
+        default_factory=_default_rate_limits,
+        description="Token bucket per platform (telegram, bluesky, mastodon, media), per "
+                    "host. Setting this table replaces the defaults: a platform without an "
+                    "entry is not throttled.")
 
 
 class CollectSettings(_Section):
@@ -65,41 +82,64 @@ class CollectSettings(_Section):
     page is `commit_every_seconds` old, whichever comes first (checked as pages arrive). A
     killed run loses at most that group, and the next run fetches exactly it again."""
 
-    commit_every_pages: int = Field(default=50, ge=1)
-    commit_every_seconds: float = Field(default=2.0, gt=0)
+    commit_every_pages: int = Field(default=50, ge=1,
+                                    description="Commit after this many fetched pages.")
+    commit_every_seconds: float = Field(
+        default=2.0, gt=0, description="Commit once the oldest uncommitted page is this old.")
 
 
 class PlatformSettings(_Section):
     """Where each platform is reached; only these hosts are ever fetched."""
 
-    telegram_base_url: str = "https://t.me"
-    bluesky_appview_url: str = "https://public.api.bsky.app"
+    telegram_base_url: str = Field(default="https://t.me",
+                                   description="Telegram web preview (t.me/s/<channel>).")
+    bluesky_appview_url: str = Field(default="https://public.api.bsky.app",
+                                     description="Bluesky AppView for public XRPC reads.")
     # PDS hosts for listRecords (a user's own likes); resolved per DID, checked against this list.
-    bluesky_pds_hosts: list[str] = Field(default_factory=lambda: ["bsky.social", "*.bsky.network"])
+    bluesky_pds_hosts: list[str] = Field(
+        default_factory=lambda: ["bsky.social", "*.bsky.network"],
+        description="PDS hosts (glob patterns) a DID may resolve to for listRecords.")
     # Mastodon servers we may read; an account on another server is skipped with a note.
-    mastodon_servers: list[str] = Field(default_factory=list)
+    mastodon_servers: list[str] = Field(
+        default_factory=list, description="Mastodon servers that may be read (host names).")
     # Server name -> base URL override, for tests and the demo (e.g. "mastodon.demo" ->
     # "http://127.0.0.1:8765"): handles stay user@server, requests go to the given URL.
-    mastodon_base_urls: dict[str, str] = Field(default_factory=dict)
+    mastodon_base_urls: dict[str, str] = Field(
+        default_factory=dict, description="Server name -> base URL override (tests, demo).")
     # Hosts images may be downloaded from (photo evidence).
     media_hosts: list[str] = Field(
         # Telegram's web preview serves photos from both CDN families (cdn4.telegram-cdn.org in
         # the captured fixtures, cdnN.telesco.pe elsewhere).
         default_factory=lambda: ["cdn*.telesco.pe", "cdn*.telegram-cdn.org", "cdn.bsky.app",
-                                 "*.files.mastodon.social"]
+                                 "*.files.mastodon.social"],
+        description="Hosts (glob patterns) photos may be downloaded from.",
     )
-    mastodon_token: SecretStr | None = None
+    mastodon_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token sent only to configured Mastodon servers; set it in the "
+                    "environment, never echoed.")
 
 
 class ClassifierSettings(_Section):
+    """Which model classifies the store, and from what confidence a flag is raised."""
+
     # Flags at or above this confidence enter the review queue (tuned on the validation split).
-    threshold: float | None = Field(default=None, ge=0, le=1)
-    model_dir: Path | None = None  # None: the default model shipped in models/
-    batch_size: int = Field(default=5000, gt=0)
+    threshold: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Flag at or above this confidence; unset: the model's tuned threshold.")
+    model_dir: Path | None = Field(
+        default=None,
+        description="Model directory; unset: the newest version under models/.")
+    batch_size: int = Field(default=5000, gt=0,
+                            description="Activities classified and written per batch.")
 
 
 class ReviewSettings(_Section):
-    four_eyes: bool = False
+    """How review decisions count."""
+
+    four_eyes: bool = Field(
+        default=False,
+        description="A confirmation counts only once two different reviewers confirmed.")
 
 
 class StoreSettings(_Section):
@@ -107,15 +147,24 @@ class StoreSettings(_Section):
     DuckLake with its catalog in PostgreSQL and Parquet data files in a directory shared by
     many writers (docs/scaling.md, "Store for many writers")."""
 
-    backend: Literal["duckdb", "ducklake"] = "duckdb"
+    backend: Literal["duckdb", "ducklake"] = Field(
+        default="duckdb",
+        description="duckdb: one file <home>/pantau.duckdb; ducklake: catalog + Parquet.")
     # DuckLake catalog: "postgres:<libpq conninfo>" (many machines), or "duckdb:<file>" for a
     # local catalog file (one machine, one writer process at a time). Never put the password
     # here: it comes from PANTAU_STORE__PASSWORD (or libpq's PGPASSWORD / ~/.pgpass).
-    catalog: str | None = None
+    catalog: str | None = Field(
+        default=None,
+        description="DuckLake catalog: 'postgres:<libpq conninfo>' or 'duckdb:<file>' "
+                    "(relative to home); no password in it.")
     # Parquet data files of the lake: a directory (relative to `home` unless absolute) that
     # every writer sees at the same path. None: <home>/lake.
-    data_path: str | None = None
-    password: SecretStr | None = None
+    data_path: str | None = Field(
+        default=None,
+        description="DuckLake Parquet directory (relative to home) or URL; unset: <home>/lake.")
+    password: SecretStr | None = Field(
+        default=None,
+        description="Catalog password; environment only (refused in pantau.toml).")
 
     @field_validator("catalog")
     @classmethod
@@ -139,8 +188,14 @@ class StoreSettings(_Section):
 
 
 class ExportSettings(_Section):
-    recipients: list[str] = Field(default_factory=lambda: ["bkn"])
-    recipients_dir: Path | None = None  # extra recipient layouts beside the shipped ones
+    """Who receives the weekly export, and where extra recipient layouts live."""
+
+    recipients: list[str] = Field(
+        default_factory=lambda: ["bkn"],
+        description="Recipient layouts the weekly export flow writes (bkn, kasn, bawaslu, ...).")
+    recipients_dir: Path | None = Field(
+        default=None,
+        description="Directory of extra <name>.toml layouts; wins over a shipped one.")
 
 
 class Settings(BaseSettings):
@@ -153,10 +208,15 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    home: Path = Path("data")
+    home: Path = Field(default=Path("data"),
+                       description="PANTAU_HOME: database, raw evidence and exports.")
     contact: str = Field(default="", description="e-mail or URL named in the User-Agent")
-    display_timezone: str = "Asia/Jakarta"
-    retention_days: int = Field(default=90, ge=1)
+    display_timezone: str = Field(default="Asia/Jakarta",
+                                  description="Time zone times are shown in (IANA name).")
+    retention_days: int = Field(
+        default=90, ge=1,
+        description="Never-flagged activities and unreferenced raw evidence older than this "
+                    "are purged.")
     http: HttpSettings = Field(default_factory=HttpSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     collect: CollectSettings = Field(default_factory=CollectSettings)

@@ -417,9 +417,15 @@ def export_week(
     digests: dict[str, str] = {}
     model_versions: set[str] = set()
     notes = _notes(store, selected) if selected else {}
+    # One archived page carries many acts (20 messages on a t.me/s page): re-hash each file
+    # once per export, not once per case.
+    checked: dict[tuple[Any, Any], Any] = {}
     for cid, state in selected:
         row = {k: (None if _isna(v) else v) for k, v in by_id[cid].items()}
-        check = check_evidence(home, row["evidence_id"], row["evidence_path"])
+        where = (row["evidence_id"], row["evidence_path"])
+        if where not in checked:
+            checked[where] = check_evidence(home, *where)
+        check = checked[where]
         if check is not None and not check.verifies:
             raise EvidenceError(f"case {cid}: evidence does not verify, not exported: {check.detail}")
         values = _field_values(row, state, notes.get(cid, ""), layout)

@@ -52,6 +52,7 @@ from .orchestration import (
     previous_week,
 )
 from .retention import PurgeReport, purge
+from .sharding import Shard
 from .store import Store
 from .timeutil import WIB, utcnow
 
@@ -76,7 +77,9 @@ def _artifact(key: str, markdown: str, description: str) -> None:
 
 def _collect_run_name() -> str:
     platforms = flow_run.parameters.get("platforms") or ["all"]
-    return f"collect-{'-'.join(platforms)}-{_stamp()}"
+    of = flow_run.parameters.get("of") or 1
+    part = f"-shard{flow_run.parameters.get('shard', 0) + 1}of{of}" if of > 1 else ""
+    return f"collect-{'-'.join(platforms)}{part}-{_stamp()}"
 
 
 @task(name="collect-batch",
@@ -99,16 +102,21 @@ def collect_batch(store: Store, http: HttpClient, batch: CollectBatch,
 
 @flow(name="collect", flow_run_name=_collect_run_name, log_prints=False)
 def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                 since: datetime | None = None, classify: bool = True) -> dict[str, Any]:
+                 since: datetime | None = None, classify: bool = True,
+                 shard: int = 0, of: int = 1) -> dict[str, Any]:
     """Collect registered ASN and watch-listed accounts, `batch_size` accounts per task, then
-    classify what is new (unless `classify` is false)."""
+    classify what is new (unless `classify` is false). With `of` > 1, only the accounts of
+    shard `shard` (0-based) of `of`: N workers given shards 0..N-1 split the work list with
+    no overlap or loss (`pantau.sharding`, docs/scaling.md)."""
     logger = get_run_logger()
     settings = get_settings()
+    part = Shard(shard, of)
     done: list[tuple[CollectBatch, RunSummary]] = []
     failed: list[tuple[CollectBatch, str]] = []
     with _open_store(settings) as store, HttpClient(settings) as http:
-        plan = plan_collection(store, platforms, batch_size)
-        logger.info("%d batch(es) of at most %d account(s)", len(plan), batch_size)
+        plan = plan_collection(store, platforms, batch_size, shard=part)
+        logger.info("%d batch(es) of at most %d account(s)%s", len(plan), batch_size,
+                    "" if part.everything else f", {part}")
         for batch in plan:
             state = collect_batch(store, http, batch, since, return_state=True)
             if state.is_completed():

@@ -40,6 +40,7 @@ from . import evidence as evidence_archive
 from .config import Settings, get_settings
 from .errors import AuditError, EvidenceError, ReviewError
 from .fsutil import write_atomic
+from .media.casephotos import CasePhoto, case_photos
 from .records import Decision, Verdict
 from .rules_table import RULES
 from .store import Store
@@ -615,6 +616,7 @@ class Case:
     decisions: list[AuditedDecision]
     state: CaseState
     display_tz: str = "Asia/Jakarta"
+    photos: list[CasePhoto] = field(default_factory=list)  # the activity's photos, in order
 
     def _when(self, value: datetime | None) -> str:
         return show(value, ZoneInfo(self.display_tz))
@@ -655,6 +657,8 @@ class Case:
             e = self.evidence
             mark = "verifies" if e.verifies else f"DOES NOT VERIFY: {e.detail}"
             lines.append(f"evidence  {e.path or '-'}\n          sha256 {e.sha256} — {mark}")
+        for i, photo in enumerate(self.photos, 1):
+            lines.append(f"photo {i:<3} " + "\n          ".join(photo.text_lines(self.case_id)))
         if self.decisions:
             lines.append("decisions")
             for d in self.decisions:
@@ -705,6 +709,8 @@ class Case:
             ("reason", f"{esc(self.reason_id)}<br><i>{esc(self.reason_en)}</i>"),
             ("signals", signals),
             ("evidence", ev),
+            *((f"photo {i}", photo.to_html(self.case_id))
+              for i, photo in enumerate(self.photos, 1)),
             ("decisions", f"<ul style='margin:0'>{decisions}</ul>"),
         ]
         body = "".join(
@@ -729,8 +735,14 @@ def _target(target_id: str | None, author: str | None) -> str | None:
     return f"{target_id or ''} (@{author})".strip() if author else target_id
 
 
-def show_case(store: Store, case_id: str, *, settings: Settings | None = None) -> Case:
-    """One case with its activity, ASN, reasons, evidence check and earlier decisions."""
+def show_case(
+    store: Store, case_id: str, *, settings: Settings | None = None, thumbnails: bool = True
+) -> Case:
+    """One case with its activity, ASN, reasons, evidence check, photos and earlier decisions.
+
+    Each photo of the activity comes with its archive check, the hands and text found in it,
+    the photo flags it raised and (unless `thumbnails=False`) an annotated preview for HTML.
+    """
     settings = settings or get_settings()
     case_id = resolve_case_id(store, case_id)
     row = {k: _none(v) for k, v in cases_frame(store, case_ids=[case_id]).iloc[0].items()}
@@ -775,5 +787,7 @@ def show_case(store: Store, case_id: str, *, settings: Settings | None = None) -
         decisions=decisions,
         state=case_state(decisions, settings.review.four_eyes),
         display_tz=str(tz),
+        photos=case_photos(store, row["activity_id"], thumbnails=thumbnails)
+        if row["activity_id"] is not None else [],
     )
 

@@ -15,16 +15,27 @@ so two workers would disagree about who owns an account.
 The shards of one count N are a partition of the work list: every account is in exactly one
 shard (tests/test_sharding.py checks it, and bench/two_workers.py checks it over HTTP with
 two Prefect workers).
+
+Where the shards write: the embedded DuckDB file takes one writing process at a time, so
+workers on one embedded store would queue behind each other's page commits. Either every
+worker writes to the DuckLake store (`[store] backend = "ducklake"`, many writers), or each
+shard collects into its own store file and `merge_shard` folds it into the main one
+afterwards (what bench/two_workers.py does on one machine).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from .errors import InputError
+from .errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,4 +91,64 @@ def select(items: Iterable[A], shard: Shard) -> list[A]:
     return [item for item in items if in_shard(item.platform, item.handle, shard)]
 
 
-__all__ = ["Shard", "account_key", "in_shard", "select", "shard_of"]
+# What one collection writes (runner.commit_page), with the key its upsert uses, and
+# whether a newer row replaces the one already there.
+COLLECTED_TABLES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("evidence", ("sha256",), False),
+    ("activities", ("activity_id",), False),
+    ("quarantine", ("quarantine_id",), False),
+    ("collection_state", ("source", "key"), True),
+    ("collection_runs", ("run_id",), True),
+)
+
+
+def merge_shard(store: Store, shard_db: str | Path) -> dict[str, int]:
+    """Fold what a shard collected into its own store file into `store`: the collected rows
+    (idempotent upserts: merging twice adds nothing), the platform ids it resolved, and its
+    archived evidence files. Returns rows written per table (and "evidence_files" copied).
+    """
+    shard_db = Path(shard_db)
+    if not shard_db.is_file():
+        raise StoreError(f"{shard_db}: no shard store to merge")
+    written: dict[str, int] = {}
+    store.con.execute(f"ATTACH '{_sql_text(str(shard_db))}' AS pantau_shard (READ_ONLY)")
+    try:
+        with store.transaction():
+            for table, key, update in COLLECTED_TABLES:
+                batch = store.arrow(f'SELECT * FROM pantau_shard.main."{table}"')
+                written[table] = store.upsert(table, batch, key=list(key), update=update)
+            for table in ("accounts", "watch_accounts"):
+                # Handles the shard resolved to platform ids (a DID, a Mastodon id).
+                store.con.execute(
+                    f"UPDATE {table} AS t SET platform_id = s.platform_id "
+                    f"FROM (SELECT DISTINCT platform, handle, platform_id FROM "
+                    f"pantau_shard.main.{table} WHERE platform_id IS NOT NULL) AS s "
+                    "WHERE t.platform = s.platform AND t.handle = s.handle "
+                    "AND t.platform_id IS NULL")
+        paths = [r[0] for r in store.rows("SELECT path FROM pantau_shard.main.evidence")]
+    finally:
+        store.con.execute("DETACH pantau_shard")
+    written["evidence_files"] = _copy_evidence(shard_db.parent, store.path.parent, paths)
+    return written
+
+
+def _copy_evidence(source_home: Path, target_home: Path, paths: list[str]) -> int:
+    copied = 0
+    for rel in paths:
+        src, dst = source_home / rel, target_home / rel
+        if dst.exists():
+            continue          # content-addressed: the same name is the same bytes
+        if not src.is_file():
+            raise StoreError(f"{src}: evidence file listed in the shard store is missing")
+        dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copy2(src, dst)
+        copied += 1
+    return copied
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+__all__ = ["COLLECTED_TABLES", "Shard", "account_key", "in_shard", "merge_shard", "select",
+           "shard_of"]

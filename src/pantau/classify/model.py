@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -42,10 +43,10 @@ def build_estimator(kind: str = "svm", seed: int = 0, c: float | None = None) ->
 
     features = FeatureUnion([
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                 min_df=2, max_features=200_000, dtype=np.float32)),
+                                 min_df=2, max_features=100_000, dtype=np.float32)),
         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                  min_df=2, token_pattern=r"(?u)[#@]?\w+",
-                                 dtype=np.float32)),
+                                 max_features=50_000, dtype=np.float32)),
     ])
     if kind == "svm":
         base = LinearSVC(C=c or 0.3, random_state=seed)
@@ -53,8 +54,9 @@ def build_estimator(kind: str = "svm", seed: int = 0, c: float | None = None) ->
         base = LogisticRegression(C=c or 8.0, max_iter=3000, random_state=seed)
     else:
         raise ValueError(f"unknown model kind {kind!r} (svm or logreg)")
-    # Sigmoid calibration on 3 folds: the threshold is read as a probability.
-    clf = CalibratedClassifierCV(base, method="sigmoid", cv=3)
+    # Sigmoid calibration fitted on 3-fold out-of-fold scores (the threshold is read as a
+    # probability); ensemble=False keeps one linear model: a third of the size and the time.
+    clf = CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
     return Pipeline([("features", features), ("clf", clf)])
 
 
@@ -162,7 +164,7 @@ class TextModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / MODEL_FILE
-        sio.dump(self.estimator, target)
+        sio.dump(self.estimator, target, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         manifest = {"version": self.version, "file": MODEL_FILE, "sha256": digest,
                     "classes": self.classes_, **{k: v for k, v in self.meta.items()

@@ -72,7 +72,8 @@ def print_summary(summary: DemoSummary, console: Console = out) -> None:
         console.print(f"note: {note}", style="yellow", soft_wrap=True)
     t = summary.timings
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if k != "total")
-    console.print(f"Finished in {t.get('total', 0):.1f} s ({steps}).", soft_wrap=True)
+    console.print(f"Finished in {t.get('total', 0):.1f} s ({steps}); "
+                  f"{sum(summary.cpu.values()):.0f} CPU-s in this process.", soft_wrap=True)
 
     home = shlex.quote(str(summary.home))
     console.print("\n[bold]Next[/]: open the review queue on the demo store:")

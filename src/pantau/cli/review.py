@@ -79,12 +79,14 @@ def list_cmd(
 
 @review_app.command("show")
 def show_cmd(case_id: str = typer.Argument(..., help="Case id or its first 6+ characters.")) -> None:
-    """Show one case: the act, the ASN, reasons, evidence check and earlier decisions.
+    """Show one case: the act, the ASN, reasons, evidence check, photos (hands, text in the
+    image, archived path) and earlier decisions.
 
     Example: pantau review show 4412d535
     """
     with review.open_store() as store:
-        case = review.show_case(store, case_id)
+        # A terminal shows no pictures: skip decoding and drawing the previews.
+        case = review.show_case(store, case_id, thumbnails=False)
     out.print(_text(case), soft_wrap=True, highlight=False)
 
 
@@ -101,7 +103,7 @@ def decide_cmd(
     """
     with review.open_store(read_only=False) as store:
         decision = review.decide(store, case_id, verdict, reviewer, note)
-        state = review.show_case(store, decision.case_id).state
+        state = review.show_case(store, decision.case_id, thumbnails=False).state
     out.print(
         f"decision #{decision.seq} recorded: case {decision.case_id} {decision.verdict} by "
         f"{_text(decision.reviewer)} at {show(decision.decided_at)}; case is now {state.status}"

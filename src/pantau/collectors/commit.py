@@ -14,7 +14,8 @@ The evidence files are written (content-addressed, atomically) before the transa
 re-fetch after a kill finds its file already there.
 
 While pages wait in the buffer, the collection still sees them: `state`, `knows` and
-`identity` answer from the buffer first (`runner._Ctx` asks them before the store).
+`identity` answer from the buffer first (`runner._Ctx` asks them before the store). `state`
+also remembers what this run committed, so the runner can read the states of a source once.
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ class PageBuffer:
         self.commits = 0                      # transactions committed (for tests and stats)
         self._pages: list[_Buffered] = []
         self._since: float | None = None      # when the oldest buffered page arrived
+        # The latest state of every source seen in this run (committed or not) and which of
+        # them the next commit must write.
         self._states: dict[tuple[str, str], StateUpdate] = {}
+        self._dirty: set[tuple[str, str]] = set()
         self._identities: dict[tuple[str, str], Identity] = {}
         self._activity_ids: set[str] = set()
 
@@ -109,6 +113,7 @@ class PageBuffer:
 
     # --- what the collection sees before the commit -------------------------------------
     def state(self, source: str, key: str) -> StateUpdate | None:
+        """The state this run gave the source, buffered or committed; None if it did not."""
         return self._states.get((source, key))
 
     def knows(self, activity_ids: list[str]) -> set[str]:
@@ -126,6 +131,7 @@ class PageBuffer:
         self._pages.append(_Buffered(page, platform))
         if page.state is not None:
             self._states[(page.state.source, page.state.key)] = page.state
+            self._dirty.add((page.state.source, page.state.key))
         for ident in page.identities:
             self._identities[(ident.platform, ident.handle)] = ident
         if page.parsed is not None:
@@ -159,7 +165,7 @@ class PageBuffer:
                         a.evidence_id = evidence.sha256
                 activities.extend(page.parsed.activities)
             quarantine += _quarantine_rows(page, b.platform, evidence, now)
-        states = list(self._states.values())
+        states = [self._states[k] for k in sorted(self._dirty)]
         identities = list(self._identities.values())
 
         def unit(store: Store) -> FlushResult:
@@ -193,7 +199,7 @@ class PageBuffer:
         self.summary.quarantined += result.quarantined
         self._pages = []
         self._since = None
-        self._states.clear()
+        self._dirty.clear()
         self._identities.clear()
         self._activity_ids.clear()
         return result

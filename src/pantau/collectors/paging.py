@@ -90,6 +90,8 @@ class Context(Protocol):
 
     def watched_ids(self, platform: str) -> set[str]: ...
 
+    def unresolved_watched(self, platform: str) -> list[str]: ...
+
 
 Request = tuple[str, dict[str, str | int] | None]
 

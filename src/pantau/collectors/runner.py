@@ -79,16 +79,19 @@ class _Ctx:
         self.http = http
         self.since = since
         self.buffer = buffer
+        # source -> key -> state as committed before this run: one query per source instead
+        # of one per listing (the buffer knows what this run changed since).
+        self._states: dict[str, dict[str, SourceState]] = {}
 
     def state(self, source: str, key: str) -> SourceState | None:
-        pending = self.buffer.state(source, key)
-        if pending is not None:
-            return SourceState(pending.cursor, pending.last_seen_id, pending.status,
-                               pending.note)
-        rows = self.store.rows(
-            "SELECT cursor, last_seen_id, status, note FROM collection_state "
-            "WHERE source = ? AND key = ?", [source, key])
-        return SourceState(*rows[0]) if rows else None
+        ours = self.buffer.state(source, key)
+        if ours is not None:
+            return SourceState(ours.cursor, ours.last_seen_id, ours.status, ours.note)
+        if source not in self._states:
+            self._states[source] = {r[0]: SourceState(*r[1:]) for r in self.store.rows(
+                "SELECT key, cursor, last_seen_id, status, note FROM collection_state "
+                "WHERE source = ?", [source])}
+        return self._states[source].get(key)
 
     def known(self, activity_ids: list[str]) -> set[str]:
         if not activity_ids:
@@ -118,6 +121,13 @@ class _Ctx:
             [platform])
         return {self.buffer.identity(platform, handle) or platform_id or handle
                 for handle, platform_id in rows}
+
+    def unresolved_watched(self, platform: str) -> list[str]:
+        """Watch-listed handles whose platform id is not known yet, sorted."""
+        rows = self.store.rows(
+            "SELECT DISTINCT handle FROM watch_accounts WHERE platform = ? "
+            "AND platform_id IS NULL ORDER BY handle", [platform])
+        return [h for (h,) in rows if self.buffer.identity(platform, h) is None]
 
 
 def work_list(

@@ -74,6 +74,8 @@ class DemoSummary:
     week: str = ""
     exports: list[dict[str, Any]] = field(default_factory=list)    # recipient, rows, csv, manifest
     timings: dict[str, float] = field(default_factory=dict)        # step -> seconds
+    # step -> CPU seconds of this process (not the Prefect server): a load-independent measure
+    cpu: dict[str, float] = field(default_factory=dict)
     prefect: PrefectBackend | None = None
     notes: list[str] = field(default_factory=list)                 # errors and skipped parts
 
@@ -196,6 +198,9 @@ class Pipeline:
         from ..media.download import download_pending_media
         from ..media.pending import analyze_pending
 
+        # MediaPipe's native logging (glog/absl) would print through the progress display.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         settings = get_settings()
         downloaded = download_pending_media(store, settings)
         analysed = analyze_pending(store, settings.home)
@@ -218,19 +223,22 @@ class Pipeline:
 class _Steps:
     """A rich progress display (or nothing), one line per step, and the step timings."""
 
-    def __init__(self, progress: Progress | None, timings: dict[str, float]) -> None:
+    def __init__(self, progress: Progress | None, timings: dict[str, float],
+                 cpu: dict[str, float]) -> None:
         self.progress = progress
         self.timings = timings
+        self.cpu = cpu
 
     @contextmanager
     def step(self, key: str, label: str, total: int | None = None) -> Iterator[_Step]:
         task = self.progress.add_task(label, total=total) if self.progress else None
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         s = _Step(self.progress, task)
         try:
             yield s
         finally:
             self.timings[key] = round(time.perf_counter() - started, 2)
+            self.cpu[key] = round(time.process_time() - cpu, 2)
             if self.progress is not None and task is not None:
                 t = self.progress.tasks[task]
                 done_total = t.total if t.total is not None else 1
@@ -307,10 +315,11 @@ def run_demo(
     started = time.perf_counter()
     home = prepare_home(Path(home))
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     display = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                        transient=False) if progress else None
-    steps = _Steps(display, timings)
+    steps = _Steps(display, timings, cpu)
     with ExitStack() as stack:
         if display is not None:
             stack.enter_context(display)
@@ -320,7 +329,8 @@ def run_demo(
         server = stack.enter_context(DemoServer(world))
         config = write_config(home, server, model_dir)
         stack.enter_context(demo_environment(home, config))
-        summary = DemoSummary(home, config, seed, scale, world.summary(), timings=timings)
+        summary = DemoSummary(home, config, seed, scale, world.summary(), timings=timings,
+                              cpu=cpu)
         with steps.step("prefect", "Starting Prefect" + (
                 f" (temporary server, {home.name}/prefect)" if prefect == "own" else "")):
             backend = stack.enter_context(

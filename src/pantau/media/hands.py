@@ -86,6 +86,16 @@ class Hand:
             out["landmarks"] = [[round(v, 4) for v in p] for p in self.landmarks]
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hand:
+        """The inverse of `to_dict` (as stored in `media_analyses.hands`); landmarks optional."""
+        return cls(
+            fingers=int(data["fingers"]), pose=str(data["pose"]),
+            confidence=float(data["confidence"]), handedness=data.get("handedness") or "",
+            landmarks=[tuple(p) for p in data.get("landmarks") or []],
+            raised=tuple(data.get("raised") or ()),
+        )
+
 
 @dataclass(slots=True)
 class PoseReading:

@@ -151,13 +151,7 @@ def load_analyses(store: Store, sha256s: list[str]) -> dict[str, ImageAnalysis]:
     )
     out: dict[str, ImageAnalysis] = {}
     for sha256, ocr_text, hands_json, ocr_confidence, width, height in rows:
-        hands = [
-            Hand(fingers=h["fingers"], pose=h["pose"], confidence=h["confidence"],
-                 handedness=h.get("handedness", ""),
-                 landmarks=[tuple(p) for p in h.get("landmarks", [])],
-                 raised=tuple(h.get("raised", [])))
-            for h in json.loads(hands_json or "[]")
-        ]
+        hands = [Hand.from_dict(h) for h in json.loads(hands_json or "[]")]
         out[sha256] = ImageAnalysis(
             sha256=sha256, hands=hands, ocr_text=ocr_text or "",
             ocr_confidence=ocr_confidence or 0.0, width=width or 0, height=height or 0,

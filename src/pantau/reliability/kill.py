@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import load_settings
 from ..store import Store
 from .pipeline import (
     EXPORT_WEEK, compare, confirm_cases, copy_home, env_for, leftover_temp_files, prepare_home,
@@ -105,7 +104,7 @@ def _check(stage: str, ref_home: Path, home: Path, result: ScenarioResult) -> No
     files = f", {len(ref.files)} export files" if stage == "export" else ""
     result.note(f"uninterrupted run: {counts}{files}; the killed-and-restarted home holds "
                 f"the same ({diff.lost} lost, {diff.duplicates} extra or repeated)")
-    with Store.open(home / "pantau.duckdb", settings=load_settings(home=str(home)),
+    with Store.open(home / "pantau.duckdb", settings=settings_for(home),
                     read_only=True) as store:
         if stage == "collect":
             from ..evidence import verify

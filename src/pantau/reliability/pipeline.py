@@ -114,7 +114,13 @@ def settings_values(home: Path, server: Any | None = None, *, model: Path | None
 
 
 def settings_for(home: Path, server: Any | None = None, **kwargs: Any) -> Settings:
-    return load_settings(**settings_values(home, server, **kwargs))
+    """Settings for a scenario home. PANTAU_* variables of the calling process are ignored:
+    they would win over these values (environment beats arguments) and point elsewhere."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PANTAU_")}
+    try:
+        return load_settings(**settings_values(home, server, **kwargs))
+    finally:
+        os.environ.update(saved)
 
 
 def env_for(home: Path, server: Any | None = None, **kwargs: Any) -> dict[str, str]:
@@ -189,8 +195,7 @@ class Snapshot:
 def snapshot(home: Path, tables: tuple[str, ...] = tuple(_SETS)) -> Snapshot:
     """What a home holds, opened read-only."""
     snap = Snapshot()
-    with Store.open(home / "pantau.duckdb", settings=load_settings(home=str(home)),
-                    read_only=True) as store:
+    with Store.open(home / "pantau.duckdb", settings=settings_for(home), read_only=True) as store:
         for table in tables:
             snap.items[table] = [r[0] for r in store.rows(_SETS[table])]
     exports = home / "exports"

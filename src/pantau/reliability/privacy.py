@@ -61,7 +61,6 @@ def _open_files(home: Path, result: ScenarioResult) -> int:
 def _grep(home: Path, texts: dict[str, str], result: ScenarioResult) -> int:
     """Look for the secret in every file (gzip evidence unpacked), every text column and every
     captured log/message."""
-    from ..config import load_settings
     from ..store import Store
 
     needle = SECRET.encode()
@@ -76,7 +75,7 @@ def _grep(home: Path, texts: dict[str, str], result: ScenarioResult) -> int:
         looked += 1
         if needle in data:
             result.fail(f"the token is in {path.relative_to(home)}", violation=True)
-    with Store.open(home / "pantau.duckdb", settings=load_settings(home=str(home)),
+    with Store.open(home / "pantau.duckdb", settings=settings_for(home),
                     read_only=True) as store:
         columns = store.rows(
             "SELECT table_name, column_name FROM information_schema.columns WHERE "

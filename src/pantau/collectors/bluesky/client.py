@@ -163,6 +163,22 @@ def engagement_listings(ctx: Context, post_uri: str) -> list[Listing]:
     ]
 
 
+def _resolve_watched(ctx: Context, watched: set[str]) -> Iterator[Page]:
+    """Replace the watch-listed handles not resolved yet in `watched` by their DIDs.
+
+    Like records name the liked post's author by DID only, so a watch-listed account whose
+    own feed has not been collected yet (it sorts after this ASN) would otherwise not match
+    and the ASN's likes of it would be dropped. The resolved DID is stored (Identity) so this
+    happens once per account."""
+    for handle in ctx.unresolved_watched("bluesky"):
+        did, pages, identities = resolve_did(ctx, Target("bluesky", handle, watched=True))
+        yield from pages
+        if did is not None:
+            watched.discard(handle)
+            watched.add(did)
+            yield Page("bluesky:resolve", handle, identities=identities)
+
+
 def collect(ctx: Context, target: Target, *, engagement_posts: int = 20) -> Iterator[Page]:
     did, pages, identities = resolve_did(ctx, target)
     yield from pages
@@ -172,6 +188,7 @@ def collect(ctx: Context, target: Target, *, engagement_posts: int = 20) -> Iter
     if target.registered:
         yield from walk(ctx, follows_listing(ctx, did))
         watched = ctx.watched_ids("bluesky")
+        yield from _resolve_watched(ctx, watched)
         if watched:
             pds = pds_base(ctx, did)
             if pds is None:

@@ -262,6 +262,11 @@ def post_activity(
         ("likes", "likeCount"), ("reposts", "repostCount"), ("replies", "replyCount"),
         ("quotes", "quoteCount"),
     ) if isinstance(post.get(key), int)}
+    # The client's createdAt, else the AppView's indexedAt; a post with neither cannot be
+    # placed in an election stage, so it is quarantined rather than kept without a time.
+    created_at = _time(record.get("createdAt")) or _time(post.get("indexedAt"))
+    if created_at is None:
+        raise _BadItem("post has no readable createdAt or indexedAt")
     return Activity(
         platform=_BLUESKY,
         type=kind.value,
@@ -272,7 +277,7 @@ def post_activity(
         target_author_id=target_author_id,
         target_author_handle=target_author_handle,
         text=str(record.get("text") or ""),
-        created_at=_time(record.get("createdAt")),
+        created_at=created_at,
         observed_at=observed,
         url=post_url(uri, handle),
         reply_to=reply_to,
