@@ -40,7 +40,10 @@ def _serve(scale: float, home: str, ready: Any, stop: Any) -> None:
         ready.put({"platforms": server.platform_settings(),
                    "files": {k: str(v) for k, v in files.items()},
                    "world": world.summary(), "build_s": time.perf_counter() - t0})
+        serving = _cpu_self()
         stop.wait()
+        # The server's CPU while pantau ran (and waited for it), apart from building the world.
+        ready.put({"server_cpu_s": _cpu_self() - serving, "server_requests": server.requests})
 
 
 def _cpu_self() -> float:
@@ -107,6 +110,8 @@ def run_scale(scale: float, model_dir: str | Path, timeout: float = 3600) -> dic
             worker.start()
             result = out.get(timeout=timeout)
             worker.join(timeout=60)
+            stop.set()
+            result.update(ready.get(timeout=60))
         finally:
             stop.set()
             server.join(timeout=30)
@@ -127,6 +132,7 @@ def main(argv: list[str]) -> int:
               f"{r['wall_s']:.1f} s wall / {r['cpu_s']:.1f} s CPU -> "
               f"{r['activities_per_s']:,.0f}/s wall, {r['activities_per_cpu_s']:,.0f}/s CPU; "
               f"collect {r['collect_wall_s']:.1f} s, classify {r['classify_wall_s']:.1f} s; "
+              f"demo server {r['server_cpu_s']:.1f} s CPU; "
               f"peak RSS {r['peak_rss_mb']:.0f} MB; errors {r['errors']}")
     return 0
 

@@ -87,7 +87,8 @@ def end_to_end(quick: bool, log: Any) -> list[Figure]:
             r["activities_per_cpu_s"], E2E_TARGET,
             note=(f"{r['activities']:,} acts, {r['pages']:,} pages; collect "
                   f"{r['collect_wall_s']:.0f} s + classify {r['classify_wall_s']:.0f} s; "
-                  f"{per_cpu_ms:.2f} ms CPU/act; peak RSS {r['peak_rss_mb']:.0f} MB; "
+                  f"{per_cpu_ms:.2f} ms CPU/act (+ demo server {r['server_cpu_s']:.0f} s "
+                  f"CPU); peak RSS {r['peak_rss_mb']:.0f} MB; "
                   f"errors {r['errors']}"),
             extra=r))
     if len(runs) > 1:

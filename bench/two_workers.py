@@ -182,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
             plan = {"shard0": {"shard": 0, "of": 2}, "shard1": {"shard": 1, "of": 2},
                     "single": {"shard": 0, "of": 1}}
             for name, part in plan.items():
-                source.deploy(
-                    name=f"collect-{name}", work_pool_name=POOL, print_next_steps=False,
+                # `to_deployment().apply()` rather than `deploy()`: Prefect 3.8's `deploy`
+                # lists the pool's workers with a request this server version refuses (422).
+                source.to_deployment(
+                    name=f"collect-{name}", work_pool_name=POOL,
                     parameters={**part, "classify": False},
-                    job_variables={"env": _pantau_env(homes[name], demo.platform_settings())})
+                    job_variables={"env": _pantau_env(homes[name], demo.platform_settings())},
+                ).apply(work_pool_name=POOL)
             for i in (1, 2):
                 log = tmp / f"worker-{i}.log"
                 logs.append(log)

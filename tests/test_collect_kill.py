@@ -1,5 +1,7 @@
 """A collection killed with SIGKILL at arbitrary points, then restarted, ends with exactly the
-rows of an uninterrupted run: nothing lost, nothing duplicated."""
+rows of an uninterrupted run: nothing lost, nothing duplicated. Both with a commit per page and
+with one large commit group (a kill then loses many fetched pages, which the restart fetches
+again)."""
 
 from __future__ import annotations
 
@@ -28,9 +30,11 @@ with Store.open(settings=settings) as store:
 """
 
 
-def _env(home: Path, base: str) -> dict[str, str]:
+def _env(home: Path, base: str, group: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(loopback_env(base), PANTAU_HOME=str(home))
+    env.update(loopback_env(base), PANTAU_HOME=str(home),
+               PANTAU_COLLECT__COMMIT_EVERY_PAGES=str(group),
+               PANTAU_COLLECT__COMMIT_EVERY_SECONDS="3600")
     return env
 
 
@@ -44,13 +48,16 @@ def _seed(home: Path) -> None:
         seed_work_list(store)
 
 
-def _run(home: Path, base: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", SCRIPT], env=_env(home, base), cwd=home,
+def _run(home: Path, base: str, group: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SCRIPT], env=_env(home, base, group), cwd=home,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 @pytest.mark.slow
-def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [1, 1000], ids=["commit-per-page", "one-large-group"])
+def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(
+    tmp_path: Path, group: int
+) -> None:
     world = World(delay=0.01)
     server, base = world.serve()
     try:
@@ -59,7 +66,7 @@ def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Pat
             home.mkdir()
             _seed(home)
 
-        proc = _run(clean, base)
+        proc = _run(clean, base, 1)
         _, stderr = proc.communicate(timeout=180)
         assert proc.returncode == 0, stderr.decode()
         total_requests = len(world.requests)
@@ -70,7 +77,7 @@ def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Pat
         kills = 0
         for after in (3, 8, 14, 21):
             start = len(world.requests)
-            proc = _run(killed, base)
+            proc = _run(killed, base, group)
             while proc.poll() is None and len(world.requests) < start + after:
                 time.sleep(0.002)
             if proc.poll() is None:
@@ -78,7 +85,7 @@ def test_sigkill_mid_run_then_restart_matches_an_uninterrupted_run(tmp_path: Pat
                 proc.wait()
                 kills += 1
         assert kills >= 3, "the runs finished before they could be killed"
-        proc = _run(killed, base)
+        proc = _run(killed, base, group)
         _, stderr = proc.communicate(timeout=180)
         assert proc.returncode == 0, stderr.decode()
     finally:

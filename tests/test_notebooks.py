@@ -72,16 +72,27 @@ def _images(nb: nbformat.NotebookNode) -> int:
                for cell in nb.cells for out in cell.get("outputs", []))
 
 
+def _html(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(str(out.get("data", {}).get("text/html", ""))
+                     for cell in nb.cells for out in cell.get("outputs", []))
+
+
 @pytest.mark.slow
 def test_notebooks_run_on_a_small_store(kernel, tmp_path, isolated_home):
     with Store.open() as store:
-        world = build_world(store)
+        world = build_world(store, photo=True)
         decide(store, world.cases["ajakan"], "confirmed", "Sari", now=wib(2024, 11, 20, 9))
-        decide(store, world.cases["foto"], "dismissed", "Rudi", now=wib(2024, 11, 21, 9))
+        decide(store, world.cases["boost"], "dismissed", "Rudi", now=wib(2024, 11, 21, 9))
     review_nb = _run(NOTEBOOKS[0], kernel, tmp_path)
     text = _text(review_nb)
-    # the queue shows the open cases, the case page the most confident open one
-    assert world.cases["lama"] in text and "Budi Santoso" in text
+    # the queue shows the open cases, the case page the most confident open one: the photo
+    assert world.cases["lama"] in text and world.cases["foto"] in text
+    assert "Sari Wulandari" in text
+    # ... and the photo cell shows the archived image with its hand drawn, and the text lines
+    assert "pose three, 3 finger(s) raised" in text and "no text found in the image" in text
+    assert f"sha256 {world.evidence['foto_image']} — verifies" in text
+    assert '<img src="data:image/jpeg;base64,' in _html(review_nb)   # the case page preview
+    assert _images(review_nb) == 1                                     # the larger view
     assert "audit chain OK: 2 decision(s)" in text
     assert "Nothing recorded" in text
     overview = _run(NOTEBOOKS[1], kernel, tmp_path)
@@ -96,6 +107,7 @@ def test_notebooks_run_without_data(kernel, tmp_path, isolated_home):
         assert "No store to review yet" in _text(_run(path, kernel, tmp_path))
     # an empty database
     Store.open().close()
-    assert "queue is empty" in _text(_run(NOTEBOOKS[0], kernel, tmp_path))
+    text = _text(_run(NOTEBOOKS[0], kernel, tmp_path))
+    assert "queue is empty" in text and "No case selected: no photos to show." in text
     overview = _run(NOTEBOOKS[1], kernel, tmp_path)
     assert "nothing to plot" in _text(overview) and _images(overview) == 0

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from pantau.cli import main
+from pantau.errors import EvidenceError
 from pantau.media.annotate import THUMB_MAX_BYTES, THUMB_MAX_SIDE, annotate, jpeg_bytes, thumbnail
 from pantau.media.hands import Hand
 from pantau.media.images import load_image
@@ -138,6 +139,16 @@ def test_photos_not_archived_not_analysed_or_altered_say_so(photo_world_store):
     assert "not analysed yet (pantau media pending)" in text
     assert "DOES NOT VERIFY" in text
     assert len(_thumbnails(case._repr_html_())) == 1   # only the photo that verifies
+
+
+def test_larger_annotated_view_is_reverified(photo_world_store):
+    store, world = photo_world_store
+    photo = show_case(store, world.cases["foto"], thumbnails=False).photos[0]
+    assert photo.annotated(960).size == (800, 600)       # never enlarged
+    assert photo.annotated(400).size == (400, 300)
+    photo.path.write_bytes(gzip.compress(b"swapped after the case was opened"))
+    with pytest.raises(EvidenceError, match="does not match its SHA-256"):
+        photo.annotated()
 
 
 def test_terminal_view_skips_previews(photo_world_store):

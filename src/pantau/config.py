@@ -18,7 +18,9 @@ from typing import Any, Literal
 from pydantic import (
     BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError,
+)
 
 from .errors import ConfigError
 
@@ -318,6 +320,16 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if env_only:
             where += " + PANTAU_* environment"
         raise ConfigError(_explain(exc, where)) from None
+    except SettingsError as exc:
+        # A list or table given in the environment is read as JSON before validation; bad
+        # JSON fails there, naming only the top-level field: point at its variables.
+        field = re.search(r'field "(\w+)"', str(exc))
+        prefix = f"PANTAU_{field.group(1).upper()}" if field else "PANTAU_"
+        names = ", ".join(sorted(k for k in env_only if k.startswith(prefix))) or prefix
+        raise ConfigError(
+            f"invalid configuration (PANTAU_* environment): {names}: not valid JSON; lists and "
+            "tables are given as JSON, e.g. PANTAU_EXPORT__RECIPIENTS='[\"bkn\", \"kasn\"]'"
+        ) from None
 
 
 @lru_cache(maxsize=1)

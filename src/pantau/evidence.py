@@ -61,11 +61,6 @@ def compress(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    # Owner-only, temp file + rename; a full disk or read-only home is a WriteError naming it.
-    write_atomic(path, data, what="evidence file")
-
-
 def archive(
     store_or_home: Store | str | Path, fetched: Fetched, collector_version: str
 ) -> Evidence:
@@ -96,7 +91,8 @@ def _record(fetched: Fetched, digest: str, collector_version: str) -> Evidence:
 def _write_if_absent(home: Path, record: Evidence, body: bytes) -> None:
     target = home / record.path
     if not target.is_file():
-        _write_atomic(target, compress(body))
+        # Owner-only, temp file + rename; a full disk is a WriteError naming the file.
+        write_atomic(target, compress(body), what="evidence file")
 
 
 def archive_many(

@@ -3,7 +3,8 @@
 The registry file an agency hands over is the source of truth: importing it again with changed
 data updates the store, importing the same file again changes nothing. Imports are
 all-or-nothing unless `skip_invalid=True`, which imports the good rows and writes the bad ones,
-with their line and reason, to a rejects CSV beside the input.
+with their line and reason, to a rejects CSV beside the input (the rules every import shares
+live in `pantau.importing`).
 
     from pantau.registry import import_people, import_accounts, account_index
     with Store.open() as store:
@@ -28,9 +29,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import timeutil
-from .csvsafe import render_csv
-from .errors import ImportRejected, InputError, RowProblem
-from .fsutil import write_atomic
+from .errors import RowProblem
+from .importing import Problems, finish_checks, require_columns, write_rejects
 from .nip import NipError, clean_nip, parse_nip
 from .records import Platform
 from .store import Store
@@ -86,35 +86,9 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _check_columns(table: TableFile, required: Iterable[str]) -> None:
-    missing = [c for c in required if c not in table.headers]
-    if missing:
-        found = ", ".join(repr(h) for h in table.original_headers if h) or "none"
-        names = ", ".join(repr(c) for c in missing)
-        raise InputError(
-            f"missing required column {names} (header has {found})", file=table.path, line=None
-        )
-
-
-class _Problems:
-    """Bad rows collected while checking a file: line -> list of (column, reason)."""
-
-    def __init__(self) -> None:
-        self.by_line: dict[int, list[RowProblem]] = {}
-
-    def add(self, line: int, column: str | None, reason: str) -> None:
-        self.by_line.setdefault(line, []).append(RowProblem(line, column, reason))
-
-    def __contains__(self, line: int) -> bool:
-        return line in self.by_line
-
-    def all(self) -> list[RowProblem]:
-        return [p for line in sorted(self.by_line) for p in self.by_line[line]]
-
-
 def _flag_conflicts(
     keyed: dict[Any, list[tuple[Row, tuple]]],
-    problems: _Problems,
+    problems: Problems,
     column: str,
     describe: Callable[[Any], str],
     differ: Callable[[tuple, tuple], str],
@@ -145,47 +119,12 @@ def _flag_conflicts(
     return repeats
 
 
-def _write_rejects(
-    table: TableFile, problems: _Problems, path: Path | None
-) -> Path | None:
-    """Write the rejected rows (original values + line + reason) to a CSV; None if none.
-
-    The rows are personal data and hostile input: written owner-only and atomically, every cell
-    spreadsheet-inert (`csvsafe`), so a bad row cannot become a formula in the analyst's Excel.
-    """
-    if not problems.by_line:
-        return None
-    target = path or table.path.with_name(f"{table.path.stem}.rejects.csv")
-    headers = [h for h in table.headers if h]
-    names = [o or h for o, h in zip(table.original_headers, table.headers, strict=False) if h]
-    rows: list[list[Any]] = []
-    for row in table.rows:
-        if row.line not in problems:
-            continue
-        reason = "; ".join(
-            f"{p.column}: {p.reason}" if p.column else p.reason
-            for p in problems.by_line[row.line]
-        )
-        rows.append([*(row.values.get(h, "") for h in headers), row.line, reason])
-    write_atomic(target, render_csv([*names, "line", "reason"], rows, ","), what="rejects file")
-    return target
-
-
-def _finish_checks(
-    table: TableFile, problems: _Problems, skip_invalid: bool, report: ImportReport
-) -> None:
-    report.problems = problems.all()
-    report.rejected = len(problems.by_line)
-    if report.problems and not skip_invalid:
-        raise ImportRejected(table.path, report.problems)
-
-
 # --- people ----------------------------------------------------------------------------------
 
 _PEOPLE_FIELDS = ("nama", *PEOPLE_EXPECTED, "kind", "birth_date", "gender", "extra")
 
 
-def _person_from_row(row: Row, table: TableFile, problems: _Problems) -> dict[str, Any] | None:
+def _person_from_row(row: Row, table: TableFile, problems: Problems) -> dict[str, Any] | None:
     values = row.values
     record: dict[str, Any] = {}
     try:
@@ -244,7 +183,7 @@ def import_people(
     bad row and nothing is written. A column the file lacks keeps its stored value.
     """
     table = read_table(path, encoding=encoding)
-    _check_columns(table, PEOPLE_REQUIRED)
+    require_columns(table, PEOPLE_REQUIRED)
     report = ImportReport(file=table.path, what="people", rows_read=len(table.rows))
     report.warnings.extend(table.warnings)
     absent = [c for c in PEOPLE_EXPECTED if c not in table.headers]
@@ -253,7 +192,7 @@ def import_people(
             f"{table.path}: no column {', '.join(absent)}; stored values are kept"
         )
 
-    problems = _Problems()
+    problems = Problems()
     by_nip: dict[str, list[tuple[Row, tuple]]] = {}
     records: dict[int, dict[str, Any]] = {}
     for row in table.rows:
@@ -274,7 +213,7 @@ def import_people(
     report.duplicates = _flag_conflicts(
         by_nip, problems, "nip", lambda nip: f"NIP {nip}", differ
     )
-    _finish_checks(table, problems, skip_invalid, report)
+    finish_checks(problems, report, file=table.path, skip_invalid=skip_invalid)
 
     # One record per NIP, from the good rows only.
     good: dict[str, dict[str, Any]] = {}
@@ -303,10 +242,8 @@ def import_people(
                                                                   pa.timestamp("us", "UTC"))}),
                 key=["name"],
             )
-    report.rejects_path = (
-        _write_rejects(table, problems, Path(rejects_path) if rejects_path else None)
-        if skip_invalid else None
-    )
+    if skip_invalid:
+        report.rejects_path = write_rejects(table, problems, rejects_path)
     return report
 
 
@@ -478,14 +415,14 @@ def import_accounts(
     file and in the store). Same all-or-nothing / `skip_invalid` rules as `import_people`.
     """
     table = read_table(path, encoding=encoding)
-    _check_columns(table, ACCOUNTS_REQUIRED)
+    require_columns(table, ACCOUNTS_REQUIRED)
     report = ImportReport(file=table.path, what="accounts", rows_read=len(table.rows))
     report.warnings.extend(table.warnings)
     ignored = [h for h in table.headers if h and h not in {*ACCOUNTS_REQUIRED, *ACCOUNTS_OPTIONAL}]
     if ignored:
         report.warnings.append(f"{table.path}: columns ignored: {', '.join(ignored)}")
 
-    problems = _Problems()
+    problems = Problems()
     records: dict[int, dict[str, Any]] = {}
     for row in table.rows:
         record = _account_from_row(row, problems)
@@ -534,7 +471,7 @@ def import_accounts(
     report.duplicates = _flag_conflicts(
         by_key, problems, "handle", lambda k: f"{k[0]} account {k[1]!r}", differ
     )
-    _finish_checks(table, problems, skip_invalid, report)
+    finish_checks(problems, report, file=table.path, skip_invalid=skip_invalid)
 
     good: dict[tuple[str, str], dict[str, Any]] = {}
     for line, record in records.items():
@@ -558,10 +495,8 @@ def import_accounts(
         if batch:
             store.upsert("accounts", pa.Table.from_pylist(batch, schema=_ACCOUNT_SCHEMA),
                          key=["platform", "handle"], update=True)
-    report.rejects_path = (
-        _write_rejects(table, problems, Path(rejects_path) if rejects_path else None)
-        if skip_invalid else None
-    )
+    if skip_invalid:
+        report.rejects_path = write_rejects(table, problems, rejects_path)
     return report
 
 
@@ -576,7 +511,7 @@ _ACCOUNT_SCHEMA = pa.schema(
 )
 
 
-def _account_from_row(row: Row, problems: _Problems) -> dict[str, Any] | None:
+def _account_from_row(row: Row, problems: Problems) -> dict[str, Any] | None:
     values = row.values
     ok = True
     try:

@@ -19,12 +19,16 @@ def to_utc(value: datetime, assume: ZoneInfo | None = None) -> datetime:
     return value.astimezone(UTC)
 
 
-def parse_iso(text: str) -> datetime:
-    """Parse an ISO-8601 timestamp (with 'Z' or offset) into UTC."""
+def parse_iso(text: str, assume: ZoneInfo | None = None) -> datetime:
+    """Parse an ISO-8601 date or time (with 'Z', an offset, or neither) into UTC.
+
+    A time without an offset is read in `assume` (UTC when not given); a bare date such as
+    2024-11-20 is the first instant of that day there. Raises `ValueError` for anything else.
+    """
     text = text.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
-    return to_utc(datetime.fromisoformat(text))
+    return to_utc(datetime.fromisoformat(text), assume)
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:

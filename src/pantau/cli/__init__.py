@@ -85,7 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click usage errors
         import click
 
-        if isinstance(exc, click.ClickException):
+        click_errors: tuple[type[Exception], ...] = (click.ClickException,)
+        try:  # typer >= 0.2x ships its own copy of click: its errors are not click's classes
+            from typer._click.exceptions import ClickException as TyperClickException
+
+            click_errors += (TyperClickException,)
+        except ImportError:
+            pass
+        if isinstance(exc, click_errors):
             exc.show()
             return exc.exit_code
         raise

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-out = Console()
-err = Console(stderr=True)
+from ._common import err, out, print_warnings
 
 PROGRESS_MIN_ROWS = 2000  # smaller files finish before a bar would help
 
@@ -91,8 +89,7 @@ def classify_cmd(
                                 id_column=id_column, date_column=date_column, at=when,
                                 encoding=encoding, model=model, threshold=threshold,
                                 progress=tick)
-    for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    print_warnings(summary.warnings)
     out.print(f"{summary.rows} rows -> {summary.output} (model {summary.model_version}, "
               f"threshold {summary.threshold:.2f})", soft_wrap=True)
     out.print(f"  flagged for review: {summary.flagged}; below the threshold: "

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,20 +14,17 @@ from rich.table import Table
 from ..config import get_settings
 from ..errors import InputError
 from ..store import Store
-from ..timeutil import WIB, start_of_day, to_utc
-
-out = Console()
-err = Console(stderr=True)
+from ..timeutil import WIB, parse_iso
+from ._common import err, out
 
 
 def parse_since(value: str | None) -> datetime | None:
     """A date (read in WIB, start of day) or an ISO time (naive read as UTC)."""
+    value = (value or "").strip()
     if not value:
         return None
     try:
-        if len(value) == 10:
-            return start_of_day(datetime.strptime(value, "%Y-%m-%d").date(), WIB)
-        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return parse_iso(value, WIB if len(value) == 10 else None)  # 10 characters: a date
     except ValueError:
         raise InputError(f"--since {value!r}: expected a date like 2024-11-01 or an ISO time "
                          "like 2024-11-01T08:00:00+07:00") from None

@@ -8,15 +8,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .. import elections, timeutil
-from ..errors import InputError
 from ..records import Election, Stage
 from ..store import Store
-
-out = Console()
+from ._common import out, parse_at
 
 election_app = typer.Typer(
     help="Election files (watchlists): candidates, accounts, keywords and the calendar that "
@@ -31,18 +28,6 @@ _FAMILY = {"KE": "KE rules: ethics, bakal calon", "DS": "DS rules: discipline, c
 def _stage_text(stage: Stage) -> str:
     family = elections.rule_family(stage)
     return f"{stage.value} ({_FAMILY[family]})" if family else f"{stage.value} (no neutrality rule)"
-
-
-def _parse_at(text: str | None, election: Election) -> datetime:
-    """An ISO timestamp; without an offset (or a bare date) it is read in the election's zone."""
-    if text is None:
-        return timeutil.utcnow()
-    try:
-        value = datetime.fromisoformat(text.strip())  # 3.11 reads "Z" and "+07:00"
-    except ValueError:
-        raise InputError(f"--at {text!r} is not an ISO date or time, e.g. "
-                         "2024-11-20T10:00+07:00 or 2024-11-20") from None
-    return timeutil.to_utc(value, assume=ZoneInfo(election.timezone))
 
 
 def print_election(election: Election, *, at: datetime | None = None,
@@ -175,7 +160,7 @@ def stage_cmd(
     Example: pantau election stage pilkada-2024-dki-jakarta --at 2024-11-20T10:00+07:00
     """
     election = elections.election_from_file_or_store(ref, Store.open)
-    when = _parse_at(at, election)
+    when = parse_at(at, election)
     stage = elections.stage_at(election, when)
     out.print(f"{election.id} at {timeutil.show(when, ZoneInfo(election.timezone))}: "
               f"{_stage_text(stage)}", soft_wrap=True, highlight=False)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from .. import evidence
 from ..store import Store
-
-out = Console()
-err = Console(stderr=True)
+from ._common import err, out
 
 evidence_app = typer.Typer(
     help="The raw evidence archive (PANTAU_HOME/raw): check it and look entries up.\n\n"

@@ -5,15 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from ..collectors.imports import PublicReport, add_report, import_activities, import_reports
-from ..errors import ImportRejected, InputError
+from ..errors import ImportRejected
 from ..store import Store
-
-out = Console()
-err = Console(stderr=True)
+from ._common import (
+    ENCODING_HELP,
+    REJECTS_HELP,
+    SKIP_HELP,
+    out,
+    print_rejected,
+    print_warnings,
+    refused,
+    require_file,
+)
 
 report_app = typer.Typer(
     help="Public reports: a URL, what was seen, who reported it (and a screenshot).\n\n"
@@ -21,32 +27,6 @@ report_app = typer.Typer(
     "memilih paslon 02' --reporter warga@example.org --screenshot bukti.png",
     no_args_is_help=True,
 )
-
-_SKIP_HELP = "Import the good rows and write the bad ones, with reasons, to a rejects CSV."
-_REJECTS_HELP = "Where to write rejected rows (default: FILE's name + .rejects.csv beside it)."
-_ENCODING_HELP = "Text encoding of a CSV file (default: UTF-8, else detected with a warning)."
-
-
-def _require_file(path: Path) -> None:
-    # Checked before the store is opened, so a typo does not create an empty database.
-    if not path.is_file():
-        raise InputError("file not found", file=path)
-
-
-def _refused(exc: ImportRejected) -> typer.Exit:
-    err.print(f"[bold red]refused:[/] {escape(str(exc.file))}: {len(exc.problems)} bad row(s); "
-              "nothing was imported", soft_wrap=True)
-    for problem in exc.problems:
-        err.print(f"  {exc.file}: {problem}", soft_wrap=True, markup=False)
-    err.print("Fix them, or import the good rows with --skip-invalid.")
-    return typer.Exit(exc.exit_code)
-
-
-def _rejected(file: Path, problems: list, rejects: Path | None) -> None:
-    for problem in problems:
-        err.print(f"  {file}: {problem}", soft_wrap=True, markup=False)
-    if rejects is not None:
-        out.print(f"rejected rows written to [bold]{escape(str(rejects))}[/]", soft_wrap=True)
 
 
 def import_cmd(
@@ -57,26 +37,25 @@ def import_cmd(
     mapping: Path | None = typer.Option(
         None, "--mapping", help="Column-mapping TOML (examples in config/mappings/); default: "
                                 "columns named like pantau's fields."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
-    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
-    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
     """Import activities from an export (all-or-nothing unless --skip-invalid).
 
     Example: pantau import tweets.csv --platform x --mapping config/mappings/x-generic.toml
     """
-    _require_file(file)
+    require_file(file)
     if mapping is not None:
-        _require_file(mapping)
+        require_file(mapping)
     with Store.open() as store:
         try:
             report = import_activities(store, file, platform=platform, mapping=mapping,
                                        encoding=encoding, skip_invalid=skip_invalid,
                                        rejects_path=rejects)
         except ImportRejected as exc:
-            raise _refused(exc) from None
-    for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+            raise refused(exc) from None
+    print_warnings(report.warnings)
     out.print(
         f"{escape(str(file))}: {report.rows_read} row(s) read; {report.new} new "
         f"{report.platform} activities, {report.unchanged} already imported"
@@ -85,7 +64,7 @@ def import_cmd(
         + (f"; evidence {report.evidence_id[:12]}" if report.evidence_id else ""),
         soft_wrap=True,
     )
-    _rejected(file, report.problems, report.rejects_path)
+    print_rejected(file, report.problems, report.rejects_path)
 
 
 @report_app.command("add")
@@ -120,28 +99,27 @@ def report_add_cmd(
 def report_import_cmd(
     file: Path = typer.Argument(..., help="CSV/XLSX/JSONL: url, description, reporter"
                                           "[, screenshot, platform, actor, at, type]."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
-    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
-    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
     """Import public reports from a file (screenshots relative to the file's folder).
 
     Example: pantau report import laporan.csv --skip-invalid
     """
-    _require_file(file)
+    require_file(file)
     with Store.open() as store:
         try:
             result = import_reports(store, file, encoding=encoding, skip_invalid=skip_invalid,
                                     rejects_path=rejects)
         except ImportRejected as exc:
-            raise _refused(exc) from None
-    for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+            raise refused(exc) from None
+    print_warnings(result.warnings)
     out.print(f"{escape(str(file))}: {result.rows_read} report(s) read; {result.new} new, "
               f"{result.unchanged} already recorded"
               + (f", [red]{result.rejected} rejected[/]" if result.rejected else ""),
               soft_wrap=True)
-    _rejected(file, result.problems, result.rejects_path)
+    print_rejected(file, result.problems, result.rejects_path)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from ..config import get_settings
 from ..retention import parse_period, purge
 from ..store import Store
-
-out = Console()
+from ._common import out
 
 
 def purge_cmd(

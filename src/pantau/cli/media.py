@@ -54,11 +54,11 @@ def analyze_cmd(
     if election_ref is not None:
         from .. import elections
         from ..store import Store
-        from .election import _parse_at
+        from ._common import parse_at
 
         election = elections.election_from_file_or_store(
             election_ref, lambda: Store.open(read_only=True))
-        when = _parse_at(at, election)
+        when = parse_at(at, election)
     detector = default_detector()
     failed = 0
     for path in files:

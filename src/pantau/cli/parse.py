@@ -6,13 +6,10 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from ..collectors.reparse import KINDS, parse_saved
 from ..collectors.serialize import activity_to_json
-from ..errors import InputError
-
-err = Console(stderr=True)
+from ._common import err, require_file
 
 _KIND_HELP = "Response kind when it cannot be told from the body: " + "; ".join(
     f"{platform}: {', '.join(kinds)}" for platform, kinds in KINDS.items()
@@ -32,8 +29,7 @@ def parse_cmd(
 
     Example: pantau parse bluesky getLikes.json --target at://did:plc:x/app.bsky.feed.post/3k
     """
-    if not file.is_file():
-        raise InputError("file not found", file=file)
+    require_file(file)
     result = parse_saved(platform, file, target=target, kind=kind)
     if result.record is not None:
         typer.echo(json.dumps(result.record, ensure_ascii=False))

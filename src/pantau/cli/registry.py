@@ -5,17 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from .. import registry
-from ..errors import ImportRejected, InputError
+from ..errors import ImportRejected
 from ..nip import NipError, parse_nip
 from ..store import Store
-
-out = Console()
-err = Console(stderr=True)
+from ._common import (
+    ENCODING_HELP,
+    REJECTS_HELP,
+    SKIP_HELP,
+    cell,
+    err,
+    out,
+    print_rejected,
+    print_warnings,
+    refused,
+    require_file,
+)
 
 registry_app = typer.Typer(
     help="The ASN registry: import people (by NIP), list and show them.\n\n"
@@ -28,26 +36,10 @@ accounts_app = typer.Typer(
     no_args_is_help=True,
 )
 
-def _cell(value: object) -> str:
-    """A data value as a table cell: never read as rich markup (names may hold brackets)."""
-    return escape(str(value)) if value not in (None, "") else ""
-
-
-_SKIP_HELP = "Import the good rows and write the bad ones, with reasons, to a rejects CSV."
-_REJECTS_HELP = "Where to write rejected rows (default: FILE's name + .rejects.csv beside it)."
-_ENCODING_HELP = "Text encoding of a CSV file (default: UTF-8, else detected with a warning)."
-
-
-def _require_file(path: Path) -> None:
-    # Checked before the store is opened, so a typo does not create an empty database.
-    if not path.is_file():
-        raise InputError("file not found", file=path)
-
 
 def _print_report(report: registry.ImportReport) -> None:
-    for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    table = Table(title=_cell(f"Imported {report.what} from {report.file}"), title_justify="left")
+    print_warnings(report.warnings)
+    table = Table(title=cell(f"Imported {report.what} from {report.file}"), title_justify="left")
     for name in ("rows read", "new", "updated", "unchanged", "rejected"):
         table.add_column(name, justify="right")
     table.add_row(
@@ -63,45 +55,29 @@ def _print_report(report: registry.ImportReport) -> None:
     if notes:
         out.print("; ".join(notes))
     if report.rejected:
-        for problem in report.problems:
-            err.print(f"  {report.file}: {problem}", soft_wrap=True, markup=False)
-        out.print(f"rejected rows written to [bold]{escape(str(report.rejects_path))}[/]",
-                  soft_wrap=True)
-
-
-def _print_refusal(exc: ImportRejected) -> None:
-    """Every bad line, then a non-zero exit: nothing was written."""
-    err.print(
-        f"[bold red]refused:[/] {escape(str(exc.file))}: {len(exc.problems)} bad row(s); "
-        "nothing was imported",
-        soft_wrap=True,
-    )
-    for problem in exc.problems:
-        err.print(f"  {exc.file}: {problem}", soft_wrap=True, markup=False)
-    err.print("Fix them, or import the good rows with --skip-invalid.")
+        print_rejected(report.file, report.problems, report.rejects_path)
 
 
 @registry_app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., help="Registry file (.csv or .xlsx): nip, nama, jabatan, "
                                           "golongan, instansi, unit_kerja, wilayah."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
-    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
-    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
     """Import ASN people from CSV or XLSX. All-or-nothing unless --skip-invalid.
 
     Example: pantau registry import asn.xlsx --skip-invalid --rejects bad.csv
     """
-    _require_file(file)
+    require_file(file)
     with Store.open() as store:
         try:
             report = registry.import_people(
                 store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding
             )
         except ImportRejected as exc:
-            _print_refusal(exc)
-            raise typer.Exit(exc.exit_code) from None
+            raise refused(exc) from None
     _print_report(report)
 
 
@@ -123,7 +99,7 @@ def list_cmd(
     table.columns[0].no_wrap = True
     for row in people.itertuples(index=False):
         table.add_row(
-            *(_cell(v) for v in (row.nip, row.nama, row.jabatan, row.golongan, row.instansi,
+            *(cell(v) for v in (row.nip, row.nama, row.jabatan, row.golongan, row.instansi,
                                  row.wilayah, row.kind, row.accounts))
         )
     out.print(table)
@@ -147,7 +123,7 @@ def show_cmd(
     if person is None:
         err.print(f"[bold red]error:[/] NIP {escape(nip)} is not in the registry")
         raise typer.Exit(1)
-    table = Table(title=_cell(f"{person['nama']} ({person['nip']})"), show_header=False,
+    table = Table(title=cell(f"{person['nama']} ({person['nip']})"), show_header=False,
                   title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
@@ -162,13 +138,13 @@ def show_cmd(
         ("Sumber", person["source_file"]),
     ]
     for name, value in fields:
-        table.add_row(_cell(name), _cell(value))
+        table.add_row(cell(name), cell(value))
     out.print(table)
     accounts = Table(title=f"Accounts ({len(person['accounts'])})", title_justify="left")
     for name in ("Platform", "Handle", "URL", "Platform id"):
         accounts.add_column(name, overflow="fold")
     for acc in person["accounts"]:
-        accounts.add_row(*(_cell(acc[k]) for k in ("platform", "handle", "url", "platform_id")))
+        accounts.add_row(*(cell(acc[k]) for k in ("platform", "handle", "url", "platform_id")))
     out.print(accounts)
 
 
@@ -176,24 +152,23 @@ def show_cmd(
 def accounts_import_cmd(
     file: Path = typer.Argument(..., help="Accounts file (.csv or .xlsx): nip, platform, "
                                           "handle, optional url."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=_SKIP_HELP),
-    rejects: Path | None = typer.Option(None, "--rejects", help=_REJECTS_HELP),
-    encoding: str | None = typer.Option(None, "--encoding", help=_ENCODING_HELP),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help=SKIP_HELP),
+    rejects: Path | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
     """Import ASN accounts; the NIPs must already be in the registry. Handles may be profile
     URLs (t.me/s/name, bsky.app/profile/…, mastodon.social/@user).
 
     Example: pantau accounts import accounts.csv --skip-invalid
     """
-    _require_file(file)
+    require_file(file)
     with Store.open() as store:
         try:
             report = registry.import_accounts(
                 store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding
             )
         except ImportRejected as exc:
-            _print_refusal(exc)
-            raise typer.Exit(exc.exit_code) from None
+            raise refused(exc) from None
     _print_report(report)
 
 

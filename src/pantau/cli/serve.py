@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .. import serve as serving
 from ..config import get_settings
-
-out = Console()
+from ._common import out
 
 
 def serve_cmd(

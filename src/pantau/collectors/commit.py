@@ -156,6 +156,9 @@ class PageBuffer:
         now = utcnow()
         activities: list[Activity] = []
         quarantine: list[dict] = []
+        # "Seen" counts per page, as when each page committed alone: an activity on two pages
+        # of one group (a repost and a like list) is new once and seen once.
+        per_page = 0
         for b in buffered:
             page = b.page
             evidence = evidence_of.get(id(page))
@@ -164,6 +167,7 @@ class PageBuffer:
                     if evidence is not None:
                         a.evidence_id = evidence.sha256
                 activities.extend(page.parsed.activities)
+                per_page += len({a.id for a in page.parsed.activities})
             quarantine += _quarantine_rows(page, b.platform, evidence, now)
         states = [self._states[k] for k in sorted(self._dirty)]
         identities = list(self._identities.values())
@@ -173,10 +177,9 @@ class PageBuffer:
             if records:
                 store.upsert("evidence", evidence_table(records), key=["sha256"])
             if activities:
-                unique = len({a.id for a in activities})
                 new = store.upsert("activities", activities_table(activities),
                                    key=["activity_id"])
-                counts.activities_new, counts.activities_seen = new, unique - new
+                counts.activities_new, counts.activities_seen = new, per_page - new
             if quarantine:
                 counts.quarantined = store.upsert(
                     "quarantine", pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),

@@ -198,9 +198,6 @@ class Pipeline:
         from ..media.download import download_pending_media
         from ..media.pending import analyze_pending
 
-        # MediaPipe's native logging (glog/absl) would print through the progress display.
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         settings = get_settings()
         downloaded = download_pending_media(store, settings)
         analysed = analyze_pending(store, settings.home)

@@ -16,6 +16,7 @@ import inspect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -51,6 +52,9 @@ class CommandDoc:
     params: tuple[ParamDoc, ...]
     subcommands: tuple[str, ...]    # names, for a group
     hidden: bool
+    # Where the command's function is defined ("src/pantau/cli/registry.py:88"), for test
+    # messages; "" for a group without a callback (its help is `typer.Typer(help=...)`).
+    source: str = ""
 
     @property
     def name(self) -> str:
@@ -95,11 +99,25 @@ def _walk(command: Any, ctx: Any, path: tuple[str, ...]) -> Iterator[CommandDoc]
         params=tuple(_params(command, ctx)),
         subcommands=names,
         hidden=bool(command.hidden),
+        source=_source(getattr(command, "callback", None)),
     )
     for name in names:
         sub = command.get_command(ctx, name)
         if sub is not None:
             yield from _walk(sub, sub.context_class(sub, info_name=name, parent=ctx), (*path, name))
+
+
+def _source(callback: Any) -> str:
+    if callback is None:
+        return ""
+    func = inspect.unwrap(callback)  # typer wraps the function it was given
+    try:
+        file = Path(inspect.getsourcefile(func) or "")
+        line = inspect.getsourcelines(func)[1]
+    except (TypeError, OSError):
+        return ""
+    root = Path(__file__).resolve().parents[3]
+    return f"{file.relative_to(root) if file.is_relative_to(root) else file}:{line}"
 
 
 def _params(command: Any, ctx: Any) -> Iterator[ParamDoc]:

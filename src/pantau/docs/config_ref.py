@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Literal, get_args, get_origin
 
-import annotated_types
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
@@ -54,6 +53,7 @@ class SettingDoc:
     default: str      # a TOML value, "" when unset
     description: str
     secret: bool = False
+    required: bool = False  # only inside a table entry (a rate limit needs `requests`)
 
 
 @dataclass
@@ -75,10 +75,8 @@ _SCALARS: dict[Any, str] = {
     str: "string", int: "integer", float: "number", bool: "boolean",
     Path: "path", SecretStr: "secret string",
 }
-_BOUNDS = (
-    (annotated_types.Gt, "gt", ">"), (annotated_types.Ge, "ge", ">="),
-    (annotated_types.Lt, "lt", "<"), (annotated_types.Le, "le", "<="),
-)
+# Field(gt=..., ge=..., ...) constraints, kept by pydantic as objects with that attribute.
+_BOUNDS = (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
 
 
 def type_name(annotation: Any) -> str:
@@ -104,8 +102,8 @@ def type_name(annotation: Any) -> str:
 def _bounds(info: FieldInfo) -> str:
     found = []
     for meta in info.metadata:
-        for kind, attr, symbol in _BOUNDS:
-            if isinstance(meta, kind):
+        for attr, symbol in _BOUNDS:
+            if getattr(meta, attr, None) is not None:
                 found.append(f"{symbol} {getattr(meta, attr)}")
     return f" ({', '.join(found)})" if found else ""
 
@@ -176,13 +174,15 @@ def _add_model(section: SectionDoc, model: type[BaseModel], path: tuple[str, ...
             default = info.get_default(call_default_factory=True)
             lines = [f"[{'.'.join(key)}]"]
             lines += [f"{_toml_key(k)} = {toml_value(v)}" for k, v in default.items()]
-            section.blocks.append((f"Default `{'.'.join(key)}`", "\n".join(lines)))
             entry = args[1]
+            doc = _doc(entry)
+            title = f"Default `{'.'.join(key)}`. Each entry is {doc[:1].lower()}{doc[1:]}"
+            section.blocks.append((title, "\n".join(lines)))
             for sub, sub_info in entry.model_fields.items():
                 row = _setting((*key, "<name>", sub), sub_info)
-                section.settings.append(
-                    SettingDoc(row.key, "", row.type, row.default,
-                               f"{_doc(entry)} {row.description}".strip()))
+                section.settings.append(SettingDoc(
+                    row.key, "", row.type, row.default, row.description,
+                    required=sub_info.is_required()))
 
 
 def _setting(key: tuple[str, ...], info: FieldInfo) -> SettingDoc:
@@ -251,8 +251,9 @@ def data_layout() -> list[tuple[str, str]]:
 
 
 _OUTSIDE_HOME = [
-    ("<input>.rejects.csv", "Rows an import rejected (with --skip-invalid), beside the input "
-                            "file unless --rejects names another path."),
+    ("<input stem>.rejects.csv", "Rows an import rejected (with --skip-invalid), with line "
+                                 "and reason, beside the input file unless --rejects names "
+                                 "another path."),
     ("models/<version>/", "Classifier models in the source tree (`pantau train` writes here; "
                           "classifier.model_dir overrides which one is used)."),
     ("data/training/corpus.jsonl", "The training corpus `pantau train` writes (relative to "
@@ -276,15 +277,22 @@ def _section_markdown(section: SectionDoc) -> list[str]:
             code(s.key.rsplit(".", 1)[-1] if section.name == "" else s.key),
             code(s.env) if s.env else "—",
             cell(s.type),
-            code(s.default) if s.default not in ("", "see below") else (
-                "see below" if s.default else "*unset*"),
+            _default_cell(s),
             cell(desc),
         ])
     out += table(["Key", "Environment variable", "Type", "Default", "Description"], rows)
     out.append("")
     for title, block in section.blocks:
-        out += [f"{title}:", "", "```toml", block, "```", ""]
+        out += [escape(title), "", "```toml", block, "```", ""]
     return out
+
+
+def _default_cell(s: SettingDoc) -> str:
+    if s.required:
+        return "*required*"
+    if s.default == "see below":
+        return s.default
+    return code(s.default) if s.default else "*unset*"
 
 
 def render_configuration(generator: str) -> str:

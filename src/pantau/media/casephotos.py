@@ -3,6 +3,7 @@
     photos = case_photos(store, activity_id)       # [CasePhoto], in the post's order
     print("\\n".join(photos[0].text_lines()))      # hands, image text, flags, archive path
     photos[0].to_html()                            # the same with an annotated thumbnail
+    photos[0].annotated(960)                       # a larger annotated PIL image
 
 Each photo item of `activities.media` is looked up in the evidence archive (re-hashed now: does
 it still verify?), in `media_analyses` (the analysis of the current analyzer version, else the
@@ -18,6 +19,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from ..errors import EvidenceError, MediaError
 from ..evidence import home_of, read_evidence
@@ -88,6 +91,18 @@ class CasePhoto:
     ocr_confidence: float = 0.0
     flags: list[PhotoFlag] = field(default_factory=list)
     thumbnail_jpeg: bytes | None = field(default=None, repr=False)   # annotated preview
+
+    def annotated(self, max_side: int = 960) -> Image.Image | None:
+        """The archived image, re-verified, at most `max_side` px, with its hands drawn.
+
+        None when the photo is not archived; `EvidenceError` if the file no longer matches its
+        hash, `MediaError` if it cannot be decoded within the limits.
+        """
+        if self.sha256 is None or self.path is None:
+            return None
+        data = read_evidence(self.path.parent, {"sha256": self.sha256, "path": self.path.name})
+        return annotate(thumbnail(decode_image(data, source=str(self.path)), max_side),
+                        self.hands)
 
     def _analysis_summary(self) -> str:
         if self.analysis_status is None:

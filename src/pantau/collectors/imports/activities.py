@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...errors import ImportRejected, InputError, RowProblem
+from ...errors import InputError, RowProblem
+from ...importing import Problems, finish_checks, write_rejects
 from ...records import Activity, ActivityType, Media, Source
-from ...registry import _Problems, _write_rejects, normalise_handle, normalise_platform
+from ...registry import normalise_handle, normalise_platform
 from ...store import Store
 from ...tabular import Row, TableFile, read_table
 from ...timeutil import utcnow
@@ -81,7 +82,7 @@ def _looks_like_image(url: str) -> bool:
 
 
 def _row_activity(
-    row: Row, cols: dict[str, str], mapping: Mapping, platform: str, problems: _Problems,
+    row: Row, cols: dict[str, str], mapping: Mapping, platform: str, problems: Problems,
     extra_columns: list[str],
 ) -> Activity | None:
     get = {f: _text(row.values.get(c)) for f, c in cols.items()}
@@ -205,7 +206,7 @@ def import_activities(
 
     report = ActivityImportReport(file=path, platform=platform, rows_read=len(table.rows),
                                   warnings=list(table.warnings))
-    problems = _Problems()
+    problems = Problems()
     now = utcnow()
     good: dict[str, Activity] = {}
     for row in table.rows:
@@ -217,10 +218,7 @@ def import_activities(
             report.duplicates += 1
             continue
         good[activity.id] = activity
-    report.problems = problems.all()
-    report.rejected = len(problems.by_line)
-    if report.problems and not skip_invalid:
-        raise ImportRejected(path, report.problems)
+    finish_checks(problems, report, file=path, skip_invalid=skip_invalid)
 
     if good:
         evidence = file_evidence(store, path, platform)
@@ -231,8 +229,7 @@ def import_activities(
         report.new = write(store, [evidence], list(good.values()))
         report.unchanged = len(good) - report.new
     if skip_invalid:
-        report.rejects_path = _write_rejects(
-            table, problems, Path(rejects_path) if rejects_path else None)
+        report.rejects_path = write_rejects(table, problems, rejects_path)
     return report
 
 

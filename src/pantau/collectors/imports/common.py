@@ -13,7 +13,7 @@ from ...records import Activity, Evidence
 from ...registry import normalise_handle
 from ...store import Store
 from ...store.activities import activities_table
-from ...timeutil import start_of_day, to_utc, utcnow
+from ...timeutil import parse_iso, to_utc, utcnow
 from ..base import Fetched
 
 IMPORT_VERSION = f"pantau-import/{__version__}"
@@ -35,13 +35,10 @@ def parse_time(
         seconds = int(text) / (1000 if len(text) >= 12 else 1)
         return datetime.fromtimestamp(seconds, UTC)
     try:
-        if len(text) == 10 and text[4] == "-" and text[7] == "-":
-            return start_of_day(datetime.strptime(text, "%Y-%m-%d").date(), tz)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
-    except (ValueError, IndexError):
+        return parse_iso(text, tz)  # a date, or a time without an offset, is read in `tz`
+    except ValueError:
         raise ValueError(f"{text!r} is not a time (ISO 8601 such as 2024-11-20T14:05:00+07:00, "
                          "a date, or epoch seconds)") from None
-    return to_utc(value, tz)  # a time without an offset is read in `tz`
 
 
 def handle_or_raw(platform: str, value: str) -> str:

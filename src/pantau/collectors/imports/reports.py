@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...errors import ImportRejected, InputError, RowProblem
+from ...errors import InputError, RowProblem
+from ...importing import Problems, finish_checks, require_columns, write_rejects
 from ...records import Activity, ActivityType, Evidence, Media, Platform, Source, stable_id
-from ...registry import _Problems, _write_rejects, normalise_handle, normalise_platform
+from ...registry import normalise_handle, normalise_platform
 from ...store import Store
 from ...tabular import read_table
 from ...timeutil import WIB, utcnow
@@ -211,14 +212,10 @@ def import_reports(
     """Import public reports from CSV/XLSX/JSONL (all-or-nothing unless `skip_invalid`)."""
     path = Path(path)
     table = read_table(path, encoding=encoding)
-    missing = [c for c in REQUIRED if c not in table.headers]
-    if missing:
-        found = ", ".join(repr(h) for h in table.original_headers if h) or "none"
-        raise InputError(f"missing required column {', '.join(map(repr, missing))} (header "
-                         f"has {found})", file=path)
+    require_columns(table, REQUIRED)
     result = ReportImportReport(file=path, rows_read=len(table.rows),
                                 warnings=list(table.warnings))
-    problems = _Problems()
+    problems = Problems()
     good: list[tuple[PublicReport, dict[str, Any]]] = []
     for row in table.rows:
         v = row.values
@@ -237,10 +234,7 @@ def import_reports(
             problems.add(row.line, name, reason)
         if not row_problems:
             good.append((rep, clean))
-    result.problems = problems.all()
-    result.rejected = len(problems.by_line)
-    if result.problems and not skip_invalid:
-        raise ImportRejected(path, result.problems)
+    finish_checks(problems, result, file=path, skip_invalid=skip_invalid)
     activities: dict[str, Activity] = {}
     evidence: dict[str, Evidence] = {}
     for rep, clean in good:
@@ -251,8 +245,7 @@ def import_reports(
         result.new = write(store, list(evidence.values()), list(activities.values()))
         result.unchanged = len(activities) - result.new
     if skip_invalid:
-        result.rejects_path = _write_rejects(
-            table, problems, Path(rejects_path) if rejects_path else None)
+        result.rejects_path = write_rejects(table, problems, rejects_path)
     return result
 
 
