@@ -16,7 +16,7 @@ from classify_helpers import ELECTIONS_DIR, HOLDOUT, shipped_model  # noqa: F401
 ELECTION = str(ELECTIONS_DIR / "pemilu-2024-presiden.toml")
 ROWS = [
     ("1", "Ayo coblos 02 Prabowo Gibran tanggal 14 Februari! #PrabowoGibran"),
-    ("2", "Selamat pagi, semangat kerja rekan-rekan kantor ☕"),
+    ("2", "Selamat pagi, semangat kerja rekan-rekan kantor"),
     ("3", "KPU tetapkan jadwal debat capres kelima 4 Februari"),
     ("4", "Pak Ganjar pemimpin merakyat, sat set tas tes! 03 menang"),
 ]

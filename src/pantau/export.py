@@ -337,15 +337,9 @@ def _field_values(row: dict[str, Any], state: CaseState, notes: str, recipient: 
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, fsync, rename: readers see the old file or the new, never half.
-    A full disk or read-only directory is a `WriteError` naming the file."""
-    write_atomic(path, data, what="export file")
-
-
 def _ensure_file(path: Path, data: bytes) -> None:
     if not path.is_file() or path.read_bytes() != data:
-        _write_atomic(path, data)
+        write_atomic(path, data, what="export file")
 
 
 def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
@@ -496,8 +490,9 @@ def export_week(
         "row_sha256": digests,
     }
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
-    _write_atomic(csv_path, data)
-    _write_atomic(manifest_path, manifest_text.encode("utf-8"))
+    # Each file whole or not at all (temp file, fsync, rename); a full disk is a WriteError.
+    write_atomic(csv_path, data, what="export file")
+    write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
     with store.transaction():
         store.upsert("exports", [{
             "export_id": export_id, "week": iso.label, "recipient": layout.name,

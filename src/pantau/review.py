@@ -9,7 +9,9 @@
         decide(rw, case_id, "confirmed", reviewer="Sari", note="caption calls to vote")
 
 A *case* is one rule about one activity for one election (`records.case_id_for`); its id stays
-the same across model versions and the newest classification is the one shown. A flag is an
+the same across model versions and the newest classification is the one shown. A case of a
+post with photos carries them in `Case.photos` (`media.casephotos.CasePhoto`: archive check,
+hands, image text, the photo flags; in HTML an annotated preview). A flag is an
 allegation until a person decides: `decide` appends a row to `decisions`, never updates one.
 Each row carries ``hash = sha256(prev_hash + canonical JSON of its fields)`` (the first
 ``prev_hash`` is 64 zeros), so editing, deleting, reordering or slipping in a row breaks the

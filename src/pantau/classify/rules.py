@@ -22,6 +22,9 @@ from ..records import Election, Flag, Stage, WatchAccount
 from .linking import Links, Signal
 
 STRONG_ROLES = frozenset({"campaign", "party", "supporter_group"})
+WEAK_KINDS = frozenset({"number", "bare_number", "party", "common_alias"})
+WEAK_LINK_FACTOR = 0.75
+ATTACK_MIN = 0.8
 INTERACTION_CONFIDENCE = 0.97
 BORDERLINE_CONFIDENCE = 0.55   # a like/follow of a candidate's own account: review, low confidence
 
@@ -165,7 +168,10 @@ def _campaign_flag(ctx: Context, links: Links, proba: dict[str, float], p_camp: 
     if not links.signals or p_camp < 0.2:
         return None
     p_sup, p_inv, p_att = (proba.get(k, 0.0) for k in ("support", "invitation", "attack"))
-    attack = p_att > max(p_sup, p_inv)
+    # Only a clear attack turns the flag against the named candidate: negations ("jangan
+    # golput, pilih X", "sayang kalau tidak dipilih") also pull towards `attack`, and reading
+    # support as an attack would credit the wrong candidate.
+    attack = p_att >= ATTACK_MIN and p_att > 2 * (p_sup + p_inv)
     about = cand
     favoured = cand
     if attack and cand is not None:
@@ -181,6 +187,10 @@ def _campaign_flag(ctx: Context, links: Links, proba: dict[str, float], p_camp: 
     else:
         return None
     confidence = p_camp * (0.55 + 0.45 * strength)
+    if about is not None and all(s.kind in WEAK_KINDS for s in by_cand[about]):
+        # Only a number or a party ties the text to the candidate: news and chatter say
+        # "nomor 1" too (election-file reference: weak signals).
+        confidence *= WEAK_LINK_FACTOR
     invitation = ctx.family == "DS" and p_inv >= max(p_sup, p_att) and not attack
     rule = "DS-08" if invitation else f"{ctx.family}-02"
     pair_id, pair_en = _pair(ctx.election, about)

@@ -5,9 +5,10 @@ Private to `pantau.cli`: the library never imports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +18,9 @@ from rich.markup import escape
 from .. import timeutil
 from ..errors import ImportRejected, InputError, RowProblem
 from ..records import Election
+from ..store import Store
+
+T = TypeVar("T")
 
 # rich looks sys.stdout / sys.stderr up on every print, so one pair serves every module (and
 # pytest's capture still sees the output).
@@ -69,6 +73,19 @@ def refused(exc: ImportRejected) -> typer.Exit:
     print_problems(exc.file, exc.problems)
     err.print("Fix them, or import the good rows with --skip-invalid.")
     return typer.Exit(exc.exit_code)
+
+
+def run_import(files: Iterable[Path | None], do: Callable[[Store], T]) -> T:
+    """Run an import on the store: the input `files` are checked first (None is skipped), and
+    a refused import prints every bad row and exits non-zero (`ImportRejected` -> exit)."""
+    for file in files:
+        if file is not None:
+            require_file(file)
+    with Store.open() as store:
+        try:
+            return do(store)
+        except ImportRejected as exc:
+            raise refused(exc) from None
 
 
 def parse_at(text: str | None, election: Election) -> datetime:

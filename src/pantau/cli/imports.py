@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 
 from ..collectors.imports import PublicReport, add_report, import_activities, import_reports
-from ..errors import ImportRejected
 from ..store import Store
 from ._common import (
     ENCODING_HELP,
@@ -17,8 +16,7 @@ from ._common import (
     out,
     print_rejected,
     print_warnings,
-    refused,
-    require_file,
+    run_import,
 )
 
 report_app = typer.Typer(
@@ -45,16 +43,9 @@ def import_cmd(
 
     Example: pantau import tweets.csv --platform x --mapping config/mappings/x-generic.toml
     """
-    require_file(file)
-    if mapping is not None:
-        require_file(mapping)
-    with Store.open() as store:
-        try:
-            report = import_activities(store, file, platform=platform, mapping=mapping,
-                                       encoding=encoding, skip_invalid=skip_invalid,
-                                       rejects_path=rejects)
-        except ImportRejected as exc:
-            raise refused(exc) from None
+    report = run_import([file, mapping], lambda store: import_activities(
+        store, file, platform=platform, mapping=mapping, encoding=encoding,
+        skip_invalid=skip_invalid, rejects_path=rejects))
     print_warnings(report.warnings)
     out.print(
         f"{escape(str(file))}: {report.rows_read} row(s) read; {report.new} new "
@@ -107,13 +98,8 @@ def report_import_cmd(
 
     Example: pantau report import laporan.csv --skip-invalid
     """
-    require_file(file)
-    with Store.open() as store:
-        try:
-            result = import_reports(store, file, encoding=encoding, skip_invalid=skip_invalid,
-                                    rejects_path=rejects)
-        except ImportRejected as exc:
-            raise refused(exc) from None
+    result = run_import([file], lambda store: import_reports(
+        store, file, encoding=encoding, skip_invalid=skip_invalid, rejects_path=rejects))
     print_warnings(result.warnings)
     out.print(f"{escape(str(file))}: {result.rows_read} report(s) read; {result.new} new, "
               f"{result.unchanged} already recorded"

@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import registry
-from ..errors import ImportRejected
 from ..nip import NipError, parse_nip
 from ..store import Store
 from ._common import (
@@ -21,8 +20,7 @@ from ._common import (
     out,
     print_rejected,
     print_warnings,
-    refused,
-    require_file,
+    run_import,
 )
 
 registry_app = typer.Typer(
@@ -70,15 +68,8 @@ def import_cmd(
 
     Example: pantau registry import asn.xlsx --skip-invalid --rejects bad.csv
     """
-    require_file(file)
-    with Store.open() as store:
-        try:
-            report = registry.import_people(
-                store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding
-            )
-        except ImportRejected as exc:
-            raise refused(exc) from None
-    _print_report(report)
+    _print_report(run_import([file], lambda store: registry.import_people(
+        store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding)))
 
 
 @registry_app.command("list")
@@ -161,15 +152,8 @@ def accounts_import_cmd(
 
     Example: pantau accounts import accounts.csv --skip-invalid
     """
-    require_file(file)
-    with Store.open() as store:
-        try:
-            report = registry.import_accounts(
-                store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding
-            )
-        except ImportRejected as exc:
-            raise refused(exc) from None
-    _print_report(report)
+    _print_report(run_import([file], lambda store: registry.import_accounts(
+        store, file, skip_invalid=skip_invalid, rejects_path=rejects, encoding=encoding)))
 
 
 def register(app: typer.Typer) -> None:

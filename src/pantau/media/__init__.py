@@ -10,7 +10,9 @@ finger count and pose), `analyze` (both), `context` (election context: the class
 adapted to the photo rule), `signals` (the flag rule). The store side, imported from their
 modules: `download` (photos of activities -> evidence archive, sha256 written back),
 `pending` (archived images -> `media_analyses`), `stage` (both, for flows), `photos` (what
-`classify.pipeline.classify_pending` reads: analyses per activity, photo flags). MediaPipe is
+`classify.pipeline.classify_pending` reads: analyses per activity, photo flags). For people:
+`annotate` (hands drawn on an image, bounded JPEG previews) and `casephotos` (a case's photos
+with archive check, hands, text and flags, for `pantau.review.show_case`). MediaPipe is
 imported only when a detector is first made. Faces are never identified.
 """
 
@@ -23,6 +25,7 @@ from .analyze import (
     analyze_image,
     caption_with_image_text,
 )
+from .annotate import annotate
 from .hands import Hand, HandDetector, classify_landmarks, detect_hands
 from .images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LoadedImage, load_image
 from .ocr import OcrResult, read_text
@@ -40,6 +43,7 @@ __all__ = [
     "LoadedImage",
     "OcrResult",
     "analyze_image",
+    "annotate",
     "caption_with_image_text",
     "classify_landmarks",
     "detect_hands",

@@ -20,15 +20,14 @@ goes to ``Parsed.problems`` and the others still parse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from ...errors import ParseError
 from ...records import Activity, ActivityType, Media, Platform
-from ...timeutil import parse_iso, utcnow
+from ...timeutil import utcnow
 from ..base import ItemProblem, Parsed
-from ..jsonbody import load_json
+from ..jsonbody import each_item, json_time, load_json
 
 APP_URL = "https://bsky.app"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -85,32 +84,11 @@ def post_url(uri: str | None, handle: str | None = None) -> str | None:
     return f"{APP_URL}/profile/{who}/post/{rkey}"
 
 
-def _time(value: Any) -> datetime | None:
-    """An ISO time as UTC; None for missing or unreadable (clients write what they like)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        return None
-
-
 def _who(profile: Any, what: str) -> tuple[str, str | None]:
     """(DID, handle) of a profile view; `_BadItem` when there is no DID."""
     if not isinstance(profile, dict) or not profile.get("did"):
         raise _BadItem(f"{what} has no did")
     return str(profile["did"]), profile.get("handle")
-
-
-def _each(
-    items: Iterable[Any], parsed: Parsed, ref: str, make: Callable[[Any], list[Activity]]
-) -> None:
-    """Run `make` on every item; a failing item becomes a problem named by its position."""
-    for i, item in enumerate(items):
-        try:
-            parsed.activities.extend(make(item))
-        except Exception as exc:  # noqa: BLE001 - one bad item must not lose the page
-            parsed.problems.append(ItemProblem(f"{ref}[{i}]", f"{type(exc).__name__}: {exc}"))
 
 
 def _with_cursor(data: dict[str, Any], parsed: Parsed) -> Parsed:
@@ -264,7 +242,7 @@ def post_activity(
     ) if isinstance(post.get(key), int)}
     # The client's createdAt, else the AppView's indexedAt; a post with neither cannot be
     # placed in an election stage, so it is quarantined rather than kept without a time.
-    created_at = _time(record.get("createdAt")) or _time(post.get("indexedAt"))
+    created_at = json_time(record.get("createdAt")) or json_time(post.get("indexedAt"))
     if created_at is None:
         raise _BadItem("post has no readable createdAt or indexedAt")
     return Activity(
@@ -311,7 +289,7 @@ def _repost(item: dict[str, Any], observed: datetime) -> Activity:
         target_author_id=original.actor_id,
         target_author_handle=original.actor_handle,
         text=original.text,  # what was shared is what a reader sees
-        created_at=_time(reason.get("indexedAt")),  # the repost time; it has no createdAt here
+        created_at=json_time(reason.get("indexedAt")),  # the repost time; it has no createdAt here
         observed_at=observed,
         url=original.url,
         forwarded_from=original.actor_id,
@@ -354,7 +332,7 @@ def parse_author_feed(
     data = _object(body, source_url, "feed", "getAuthorFeed")
     observed = observed_at or utcnow()
     parsed = Parsed()
-    _each(data["feed"], parsed, "feed", lambda item: _feed_item(item, observed))
+    each_item(data["feed"], parsed, "feed", lambda item: _feed_item(item, observed))
     _feed_info(parsed)
     return _with_cursor(data, parsed)
 
@@ -424,12 +402,12 @@ def parse_likes(
         extra = {"indexed_at": item["indexedAt"]} if item.get("indexedAt") else {}
         return [Activity(
             platform=_BLUESKY, type=ActivityType.LIKE.value, actor_id=did, actor_handle=handle,
-            target_id=uri, target_author_id=author_of(uri), created_at=_time(item.get("createdAt")),
+            target_id=uri, target_author_id=author_of(uri), created_at=json_time(item.get("createdAt")),
             observed_at=observed, url=post_url(uri), extra=extra,
         )]
 
     parsed = Parsed(info={"uri": uri})
-    _each(data["likes"], parsed, "likes", like)
+    each_item(data["likes"], parsed, "likes", like)
     return _with_cursor(data, parsed)
 
 
@@ -452,7 +430,7 @@ def parse_reposted_by(
         )]
 
     parsed = Parsed(info={"uri": uri})
-    _each(data["repostedBy"], parsed, "repostedBy", repost)
+    each_item(data["repostedBy"], parsed, "repostedBy", repost)
     return _with_cursor(data, parsed)
 
 
@@ -474,7 +452,7 @@ def parse_quotes(
         return [activity]
 
     parsed = Parsed(info={"uri": uri})
-    _each(data["posts"], parsed, "posts", quote)
+    each_item(data["posts"], parsed, "posts", quote)
     return _with_cursor(data, parsed)
 
 
@@ -501,7 +479,7 @@ def parse_follows(
         )]
 
     parsed = Parsed(info={"subject": did, "subject_handle": handle})
-    _each(data["follows"], parsed, "follows", follow)
+    each_item(data["follows"], parsed, "follows", follow)
     return _with_cursor(data, parsed)
 
 
@@ -525,12 +503,12 @@ def parse_like_records(
         return [Activity(
             platform=_BLUESKY, type=ActivityType.LIKE.value, actor_id=actor_did,
             actor_handle=None, target_id=str(subject), target_author_id=author_of(subject),
-            created_at=_time(value.get("createdAt")), observed_at=observed,
+            created_at=json_time(value.get("createdAt")), observed_at=observed,
             url=post_url(subject), extra={"record_uri": item.get("uri")},
         )]
 
     parsed = Parsed(info={"actor": actor_did})
-    _each(data["records"], parsed, "records", like)
+    each_item(data["records"], parsed, "records", like)
     return _with_cursor(data, parsed)
 
 

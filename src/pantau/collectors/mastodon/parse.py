@@ -21,17 +21,16 @@ Paging is the client's (the ``Link`` header, see `parse_link_header`); ``Parsed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import ParseError
 from ...records import Activity, ActivityType, Media, Platform
-from ...timeutil import parse_iso, utcnow
-from ..base import ItemProblem, Parsed
+from ...timeutil import utcnow
+from ..base import Parsed
 from ..htmltext import html_to_text
-from ..jsonbody import load_json
+from ..jsonbody import each_item, json_time, load_json
 
 _MASTODON = Platform.MASTODON.value
 _MEDIA_KIND = {"image": "photo", "gifv": "video", "video": "video", "audio": "voice"}
@@ -103,15 +102,6 @@ def _actor(account: Any, server: str | None, what: str) -> tuple[str, str | None
 
 def _server(source_url: str | None) -> str | None:
     return urlsplit(source_url).netloc or None if source_url else None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        return None
 
 
 def _media(status: dict[str, Any]) -> list[Media]:
@@ -188,7 +178,7 @@ def status_activity(status: Any, observed: datetime, server: str | None = None) 
             platform=_MASTODON, type=ActivityType.SHARE.value, actor_id=actor_id,
             actor_handle=handle, native_id=None, target_id=original.native_id,
             target_author_id=original.actor_id, target_author_handle=original.actor_handle,
-            text=original.text, created_at=_time(status.get("created_at")),
+            text=original.text, created_at=json_time(status.get("created_at")),
             observed_at=observed, url=original.url, forwarded_from=original.actor_handle,
             media=original.media, media_count=original.media_count, metrics=original.metrics,
             extra={"status_id": str(status["id"]), "uri": status.get("uri"),
@@ -220,18 +210,10 @@ def status_activity(status: Any, observed: datetime, server: str | None = None) 
         platform=_MASTODON, type=kind.value, actor_id=actor_id, actor_handle=handle,
         native_id=str(status["id"]), target_id=target_id, target_author_id=target_author_id,
         target_author_handle=target_author_handle, text=text,
-        created_at=_time(status.get("created_at")), observed_at=observed,
+        created_at=json_time(status.get("created_at")), observed_at=observed,
         url=status.get("url") or status.get("uri"), reply_to=reply_to, media=media,
         media_count=len(media), metrics=_metrics(status), extra=extra,
     )
-
-
-def _each(items: list[Any], parsed: Parsed, ref: str, make: Callable[[Any], Activity]) -> None:
-    for i, item in enumerate(items):
-        try:
-            parsed.activities.append(make(item))
-        except Exception as exc:  # noqa: BLE001 - one bad item must not lose the page
-            parsed.problems.append(ItemProblem(f"{ref}[{i}]", f"{type(exc).__name__}: {exc}"))
 
 
 def _id_range(parsed: Parsed, items: list[Any]) -> None:
@@ -248,7 +230,7 @@ def parse_statuses(
     observed = observed_at or utcnow()
     server = _server(source_url)
     parsed = Parsed()
-    _each(items, parsed, "statuses", lambda s: status_activity(s, observed, server))
+    each_item(items, parsed, "statuses", lambda s: status_activity(s, observed, server))
     _id_range(parsed, items)
     return parsed
 
@@ -299,7 +281,7 @@ def _accounts_to(
         )
 
     parsed = Parsed(info={"target": status})
-    _each(items, parsed, what, act)
+    each_item(items, parsed, what, act)
     return parsed
 
 
@@ -338,7 +320,7 @@ def parse_context(
     # Only counted; anything but a list (a fuzzed or broken body) counts as none.
     parsed = Parsed(info={"target": status_id_of(target),
                           "ancestors": len(ancestors) if isinstance(ancestors, list) else 0})
-    _each(data["descendants"], parsed, "descendants",
+    each_item(data["descendants"], parsed, "descendants",
           lambda s: status_activity(s, observed, server))
     _id_range(parsed, data["descendants"])
     return parsed
@@ -368,7 +350,7 @@ def parse_following(
         )
 
     parsed = Parsed(info={"actor": actor_handle})
-    _each(items, parsed, "following", follow)
+    each_item(items, parsed, "following", follow)
     return parsed
 
 
