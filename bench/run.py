@@ -103,7 +103,10 @@ def end_to_end(quick: bool, log: Any) -> list[Figure]:
     return figures
 
 
-def run(only: list[str], quick: bool, log: Any) -> tuple[list[Figure], dict[str, str]]:
+def run(only: list[str], quick: bool, log: Any,
+        saved: Any = None) -> tuple[list[Figure], dict[str, str]]:
+    """Run the sections in order; `saved(figures, failures)` after each one, so a long run
+    that is stopped keeps what it measured."""
     figures: list[Figure] = []
     failures: dict[str, str] = {}
     jobs = {
@@ -125,7 +128,13 @@ def run(only: list[str], quick: bool, log: Any) -> tuple[list[Figure], dict[str,
             traceback.print_exc()
             continue
         figures += got
+        for f in got:
+            verdict = {True: " PASS", False: " FAIL", None: ""}[f.passed]
+            ratio = "" if f.ratio is None else f" (×{f.ratio:,.1f} vs {f.baseline})"
+            log(f"  {f.name}: {_fmt(f.value)} {f.unit}{ratio}{verdict}")
         log(f"  done in {time.perf_counter() - started:.0f} s")
+        if saved is not None:
+            saved(figures, failures)
     return figures, failures
 
 
@@ -171,7 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{info['memory_gib']} GiB; load average {load_before[0]:.2f} "
                   f"{load_before[1]:.2f} {load_before[2]:.2f}"
                   + (" (quick)" if args.quick else ""))
-    figures, failures = run(args.only, args.quick, console.print)
+    def save(figures: list[Figure], failures: dict[str, str], done: bool = False) -> None:
+        report = {"started_at": started.isoformat(timespec="seconds"), "quick": args.quick,
+                  "complete": done, "machine": info, "loadavg_before": load_before,
+                  "loadavg_now": os.getloadavg(), "figures": [f.as_dict() for f in figures],
+                  "crashed": failures}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+
+    figures, failures = run(args.only, args.quick, console.print, save)
     load_after = os.getloadavg()
     console.print(table(figures, f"pantau benchmarks, {started:%Y-%m-%d %H:%M} UTC"
                                  + (" (--quick)" if args.quick else "")))
@@ -182,11 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [f for f in targets if not f.passed]
     console.print(f"targets: {len(targets) - len(failed)} PASS, {len(failed)} FAIL"
                   + (f"; sections that crashed: {', '.join(failures)}" if failures else ""))
-    report = {"started_at": started.isoformat(timespec="seconds"), "quick": args.quick,
-              "machine": info, "loadavg_before": load_before, "loadavg_after": load_after,
-              "figures": [f.as_dict() for f in figures], "crashed": failures}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    save(figures, failures, done=True)
     console.print(f"written {args.json}")
     return 1 if failed or failures else 0
 

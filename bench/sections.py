@@ -328,7 +328,8 @@ def storing(quick: bool) -> list[Figure]:
     return [
         Figure("store", f"Arrow bulk upsert, {n:,} new rows", got["rows_per_cpu_s"],
                "rows/s (CPU)", "one INSERT per row", base["rows_per_cpu_s"], 200_000,
-               wall_value=got["rows_per_s"], note="embedded DuckDB file, `activities`"),
+               wall_value=got["rows_per_s"],
+               note="embedded DuckDB file, `activities`; CPU summed over DuckDB threads"),
         Figure("store", f"same {n:,} rows again (all keys exist)", again["rows_per_cpu_s"],
                "rows/s (CPU)", "one INSERT per row", base["rows_per_cpu_s"], 200_000,
                wall_value=again["rows_per_s"], note="idempotent re-collection"),

@@ -165,13 +165,13 @@ def test_classify_output_csv_carries_no_formula(tmp_path: Path) -> None:
     from pantau.classify.model import TextModel
     from pantau.demo import build_world
     from pantau.reliability.hostile import HOSTILE
-    from pantau.reliability.pipeline import reliability_model
+    from pantau.reliability.pipeline import DECIDED_AT, reliability_model
 
     election = build_world(seed=2024, scale=0.06).election
     src = tmp_path / "posts.csv"
     src.write_text("text\n" + "\n".join('"' + t[:200].replace('"', '""').replace("\x00", "")
                                         + '"' for t in HOSTILE[:10]) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    classify_file(src, election, text_column="text", out=out, at=election.calendar.vote,
+    classify_file(src, election, text_column="text", out=out, at=DECIDED_AT,
                   model=TextModel.load(reliability_model()))
     assert formula_cells(out.read_bytes()) == []

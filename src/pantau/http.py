@@ -28,7 +28,7 @@ import httpx
 from .collectors.base import Fetched
 from .config import RateLimit, Settings
 from .errors import FetchError, HostNotAllowed, ResponseTooLarge
-from .timeutil import parse_iso, utcnow
+from .timeutil import parse_iso, real_utcnow, utcnow
 
 log = logging.getLogger("pantau.http")
 
@@ -152,7 +152,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     """Seconds the server asks us to wait: ``Retry-After`` (seconds or HTTP date), else a
     rate-limit reset header (``x-ratelimit-reset`` as used by Mastodon: an ISO time;
     ``ratelimit-reset`` as used by Bluesky: epoch seconds). None when there is no usable hint."""
-    now = now or utcnow()
+    # The server's dates are on its real clock: compare with ours, never a simulated one.
+    now = now or real_utcnow()
     value = headers.get("retry-after")
     if value:
         value = value.strip()

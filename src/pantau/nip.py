@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from . import timeutil
+
 NIP_LENGTH = 18
 
 # Digits 13–14 of an NI PPPK (BKN numbering of PPPK since 2019). Only codes seen in issued
@@ -102,7 +104,7 @@ def parse_nip(text: object, *, today: date | None = None) -> NipInfo:
 
     `today` bounds the TMT ("not in the future"); it defaults to the local date.
     """
-    today = today or date.today()
+    today = today or timeutil.today()  # the local date, on the (possibly simulated) clock
     digits = _check_format(text)
     reasons: list[str] = []
 

@@ -113,6 +113,10 @@ def merge_shard(store: Store, shard_db: str | Path) -> dict[str, int]:
     written: dict[str, int] = {}
     store.con.execute(f"ATTACH '{_sql_text(str(shard_db))}' AS pantau_shard (READ_ONLY)")
     try:
+        # Files first, rows second (as the collector archives): a merge stopped half way
+        # leaves at most unlisted files, never a row whose evidence is missing.
+        paths = [r[0] for r in store.rows("SELECT path FROM pantau_shard.main.evidence")]
+        written["evidence_files"] = _copy_evidence(shard_db.parent, store.path.parent, paths)
         with store.transaction():
             for table, key, update in COLLECTED_TABLES:
                 batch = store.arrow(f'SELECT * FROM pantau_shard.main."{table}"')
@@ -125,10 +129,8 @@ def merge_shard(store: Store, shard_db: str | Path) -> dict[str, int]:
                     f"pantau_shard.main.{table} WHERE platform_id IS NOT NULL) AS s "
                     "WHERE t.platform = s.platform AND t.handle = s.handle "
                     "AND t.platform_id IS NULL")
-        paths = [r[0] for r in store.rows("SELECT path FROM pantau_shard.main.evidence")]
     finally:
         store.con.execute("DETACH pantau_shard")
-    written["evidence_files"] = _copy_evidence(shard_db.parent, store.path.parent, paths)
     return written
 
 

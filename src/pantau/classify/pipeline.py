@@ -55,7 +55,8 @@ def resolve_threshold(model: TextModel, threshold: float | None = None) -> float
 def stage_function(election: Election) -> Callable[[datetime | None], Stage]:
     """`elections.stage_at` with the window computed once (it is asked per activity).
 
-    A missing date is outside every window (BEFORE): no rule applies without a date.
+    A missing date is outside every window (BEFORE): no rule applies without a date (the
+    store's pending acts pass their observation time when the platform gives none).
     """
     window = stage_window(election)
 
@@ -141,9 +142,10 @@ class PendingSummary:
 
 _PENDING_SQL = """
 SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_author_id,
-       a.target_author_handle, a.text, a.created_at, a.media_count
+       a.target_author_handle, a.text, a.created_at, a.observed_at, a.media_count
 FROM activities a
-WHERE a.created_at >= ? AND a.created_at < ?
+-- an act without a platform date (a follow, a Mastodon favourite) is judged when observed
+WHERE coalesce(a.created_at, a.observed_at) >= ? AND coalesce(a.created_at, a.observed_at) < ?
   AND EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform AND (
         c.handle = lower(ltrim(a.actor_handle, '@'))
         OR (c.platform_id IS NOT NULL AND c.platform_id = a.actor_id)))
@@ -267,9 +269,12 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
     flags: list[Flag] = []
     done: dict[str, int] = {}
     for i, row in enumerate(rows):
-        created = row["created_at"]
-        created = created.to_pydatetime() if hasattr(created, "to_pydatetime") else created
-        ctx = Context(row["activity_id"], election, stage_of(created), model.version,
+        created = _moment(row["created_at"])
+        # The stage of an act the platform gives no time for (follows, Mastodon favourites,
+        # shares seen only in a reposted-by list) is the stage when we observed it: the act
+        # existed then, so a follow observed during the campaign is a follow during it.
+        when = created if created is not None else _moment(row["observed_at"])
+        ctx = Context(row["activity_id"], election, stage_of(when), model.version,
                       threshold, row["type"], int(row["media_count"] or 0))
         found: list[Flag] = []
         hit = _interaction(row, accounts, posts)
@@ -287,7 +292,10 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
             # Hand poses and campaign text in the images (KE-05 / DS-07).
             found.extend(photo_flags_for(
                 row["activity_id"], row["text"] or "", photos[row["activity_id"]], election,
-                when=created, linker=linker, model_version=model.version))
+                when=when, linker=linker, model_version=model.version))
+        if created is None:   # tell the reviewer which time decided the stage
+            for f in found:
+                f.signals["dated_by"] = "observed_at"
         # One flag per case (rule + candidate): keep the most confident.
         unique: dict[str, Flag] = {}
         for f in found:
@@ -296,6 +304,13 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
         flags.extend(unique.values())
         done[row["activity_id"]] = len(unique)
     return flags, done
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp cell of a DataFrame row as a datetime; None for NULL (NaT)."""
+    if value is None or value != value:   # NaT is the one timestamp unequal to itself
+        return None
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
 
 
 _FLAG_SCHEMA = pa.schema([

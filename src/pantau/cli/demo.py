@@ -28,6 +28,9 @@ def print_summary(summary: DemoSummary, console: Console = out) -> None:
     console.print(f"Demo world seed {summary.seed}, scale {summary.scale}: {world['asn']} ASN, "
                   f"{world['accounts']} accounts, {world['posts']} posts, {world['likes']} likes, "
                   f"{world['follows']} follows; {world['planted']} planted violations.")
+    if summary.as_of is not None:
+        console.print(f"[bold]{summary.clock_line}[/]: collection, review and export ran as if "
+                      "during the demo election; Prefect's run times are real.")
 
     collected = Table(title="Activities collected", title_justify="left")
     collected.add_column("platform")

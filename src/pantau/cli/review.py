@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,9 +15,7 @@ from .. import review
 from ..csvsafe import printable
 from ..errors import ReviewError
 from ..timeutil import show
-
-out = Console()
-err = Console(stderr=True)
+from ._common import err, out
 
 
 def _text(value: object) -> str:

@@ -11,6 +11,12 @@
    then the ``export-weekly`` flow writes the week of those decisions for every recipient.
 4. Precision and recall of the flags against the planted truth (`score`).
 
+Steps 2-4 run on a SIMULATED CLOCK (`timeutil.frozen_clock`) starting at `World.as_of`, a
+moment in the demo election's discipline stage after the world's last act: observed_at,
+decided_at, the export's week and created_at are in 2024, as if pantau had run during that
+campaign, and undated acts (follows, Mastodon favourites) are judged at that moment as they
+are in real use. Prefect's own run timestamps stay real.
+
 While it runs, the process environment's ``PANTAU_*`` variables are replaced by the demo's
 (and restored afterwards), because the flows read the process-wide settings; the settings
 cache is cleared on the way in and out.
@@ -25,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +49,7 @@ from rich.progress import (
 from ..config import get_settings
 from ..errors import FlowError, InputError
 from ..store import Store
-from ..timeutil import WIB, utcnow
+from ..timeutil import WIB, frozen_clock, show, utcnow
 from .prefect_env import PrefectBackend, current_prefect, own_prefect_server, quiet_prefect_console
 from .server import DemoServer
 from .truth import score, verdict_of
@@ -67,6 +74,7 @@ class DemoSummary:
     seed: int
     scale: float
     world: dict[str, int]
+    as_of: datetime | None = None                                   # the simulated clock's start
     collected: dict[str, int] = field(default_factory=dict)        # activities per platform
     flags_by_rule: dict[str, int] = field(default_factory=dict)    # flagged (review queue)
     score: dict[str, Any] = field(default_factory=dict)            # pantau.demo.truth.score
@@ -90,6 +98,11 @@ class DemoSummary:
     @property
     def store_path(self) -> Path:
         return self.home / "pantau.duckdb"
+
+    @property
+    def clock_line(self) -> str:
+        """'demo clock: 2024-11-25 10:00 WIB (simulated)'."""
+        return f"demo clock: {show(self.as_of)} (simulated)" if self.as_of else ""
 
 
 # --- the demo home ---------------------------------------------------------------------------
@@ -326,15 +339,19 @@ def run_demo(
         server = stack.enter_context(DemoServer(world))
         config = write_config(home, server, model_dir)
         stack.enter_context(demo_environment(home, config))
-        summary = DemoSummary(home, config, seed, scale, world.summary(), timings=timings,
-                              cpu=cpu)
+        summary = DemoSummary(home, config, seed, scale, world.summary(), world.as_of,
+                              timings=timings, cpu=cpu)
         with steps.step("prefect", "Starting Prefect" + (
                 f" (temporary server, {home.name}/prefect)" if prefect == "own" else "")):
             backend = stack.enter_context(
                 own_prefect_server(home / "prefect") if prefect == "own" else current_prefect())
             stack.enter_context(quiet_prefect_console())
         summary.prefect = backend
-        _pipeline(Pipeline(), world, inputs, summary, steps, console if progress else None)
+        if progress:
+            console.print(f"[bold cyan]{summary.clock_line}[/]")
+        # Everything pantau timestamps from here on happens "at" world.as_of (module docstring).
+        with frozen_clock(world.as_of):
+            _pipeline(Pipeline(), world, inputs, summary, steps, console if progress else None)
         summary.timings["total"] = round(time.perf_counter() - started, 2)
         if hold is not None:
             if display is not None:

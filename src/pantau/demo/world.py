@@ -16,6 +16,12 @@ are only visible from the favourited status (``favourited_by``), and collectors 
 engagement of a watch-listed account's newest statuses, so planted favourites target a
 campaign account's `ENGAGEMENT_WINDOW` newest statuses; Mastodon follows are not planted on
 accounts that hide their network.
+
+The world has a "now", `World.as_of`: 10:00 in the election's zone on the first day after the
+last generated act, inside the discipline (DS) stage, two days before the vote. The demo runs
+its collection, review and export on a simulated clock set to it (`timeutil.frozen_clock`), so
+acts the platforms give no time for (follows, Mastodon favourites) are judged at that moment,
+as pantau judges them in real use: at the time it observed them.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ import random
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from ..elections import parse_election, stage_window
 from ..records import Election, Person
@@ -52,7 +59,8 @@ PLATFORM_SHARE = {"telegram": 0.45, "bluesky": 0.6, "mastodon": 0.5}
 
 _MS = 1000
 WORLD_START = datetime(2024, 7, 1, tzinfo=UTC)
-WORLD_END = datetime(2024, 12, 12, tzinfo=UTC)
+WORLD_END = datetime(2024, 11, 24, 17, tzinfo=UTC)  # 25 Nov 00:00 WIB: nothing happens later
+AS_OF_LOCAL_TIME = time(10, 0)                      # `World.as_of`: daytime in the election zone
 EDGE_MARGIN = timedelta(hours=12)  # planted acts stay clear of stage boundaries
 
 
@@ -211,6 +219,16 @@ RULES: dict[str, tuple[str | None, str]] = {
 }
 
 
+# Acts the platforms give no time for (getFollows, Mastodon following and favourited_by): pantau
+# judges their stage when it observed them, so their truth is the stage at `World.as_of`.
+UNDATED: frozenset[tuple[str, str]] = frozenset(
+    {("bluesky", "follow"), ("mastodon", "follow"), ("mastodon", "like")})
+# Acts dated on one route and undated on the other (a share in the sharer's own feed has a time,
+# the same share in the shared post's reposted_by list has none; the first route seen wins).
+DATED_BY_ROUTE: frozenset[tuple[str, str]] = frozenset(
+    {("bluesky", "share"), ("mastodon", "share")})
+
+
 def accepted_rules(kind: str, family: str) -> frozenset[str]:
     """Every rule code a reviewer would accept for a planted act of `kind` in `family`.
 
@@ -246,6 +264,8 @@ class World:
     images: dict[str, DemoImage]
     truth: list[TruthItem]
     phrasebook: Phrasebook = field(repr=False)
+    # The world's "now" (module docstring): the demo's simulated clock starts here.
+    as_of: datetime
     index: WorldIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -414,7 +434,9 @@ class _Builder:
         self.election = parse_election(text, file=DEMO_ELECTION_FILE)
         self.phrasebook = Phrasebook(self.election)
         w = stage_window(self.election)
-        self.windows = {"KE": (w.start, w.determination), "DS": (w.determination, w.end)}
+        # Planted DS acts end with the world (before `World.as_of`), not with the DS stage.
+        self.windows = {"KE": (w.start, w.determination),
+                        "DS": (w.determination, min(w.end, WORLD_END))}
         self._bounds = (_ms(w.start), _ms(w.determination), _ms(w.end))
         self.uid = 0
         self.accounts: list[DemoAccount] = []
@@ -549,25 +571,45 @@ def build_world(seed: int = 2024, scale: float = 1.0) -> World:
     try:
         b = _Builder(seed, scale)
         populate(b)
-        truth = [
-            _truth(b, item, kind, planted, candidate) for item, kind, planted, candidate in b.labels
-        ]
+        as_of = _as_of(b)
+        truth = [_truth(b, item, kind, planted, candidate, as_of)
+                 for item, kind, planted, candidate in b.labels]
         return World(seed, scale, b.election, b.election_text, b.people, b.accounts, b.posts,
-                     b.likes, b.follows, b.images, truth, b.phrasebook)
+                     b.likes, b.follows, b.images, truth, b.phrasebook, as_of=as_of)
     finally:
         if was_enabled:
             gc.enable()
 
 
+def _as_of(b: _Builder) -> datetime:
+    """`AS_OF_LOCAL_TIME` in the election's zone on the first day after the last act; it must
+    fall in the DS stage (the demo collects during the campaign's discipline stage)."""
+    last = max(x.ms for items in (b.posts, b.likes, b.follows) for x in items)
+    local = datetime.fromtimestamp(last / _MS, ZoneInfo(b.election.timezone))
+    moment = datetime.combine(local.date() + timedelta(days=1), AS_OF_LOCAL_TIME, local.tzinfo)
+    as_of = moment.astimezone(UTC)
+    if b.family_at(_ms(as_of)) != "DS":
+        raise AssertionError(f"demo world: as_of {as_of} is not in the DS stage of "
+                             f"{b.election.id}; WORLD_END or the demo election's calendar moved")
+    return as_of
+
+
 def _truth(b: _Builder, item: Item, kind: str, planted: str | None,
-           candidate: int | None) -> TruthItem:
+           candidate: int | None, as_of: datetime) -> TruthItem:
     if planted is None:
         return TruthItem(item.platform, activity_id(item), item_url(item), None, None, None,
                          kind, frozenset())
-    family = b.family_at(item.ms)
-    assert family is not None, f"planted {kind} outside the election window"
+    acted = b.family_at(item.ms)
+    assert acted is not None, f"planted {kind} outside the election window"
+    act = (item.platform, planted)
+    # An undated act is judged when observed (as_of); it was also an act of its own stage.
+    family = b.family_at(_ms(as_of)) if act in UNDATED else acted
+    assert family is not None
     ke, ds = RULES[planted]
     rule = ke if family == "KE" else ds
     assert rule is not None, f"{planted} has no {family} rule"
+    accept = accepted_rules(planted, family)
+    if act in UNDATED or act in DATED_BY_ROUTE:
+        accept |= accepted_rules(planted, acted) | accepted_rules(planted, family)
     return TruthItem(item.platform, activity_id(item), item_url(item), family, rule, candidate,
-                     kind, accepted_rules(planted, family))
+                     kind, accept)

@@ -27,6 +27,8 @@ from .pipeline import (
 )
 from .result import ScenarioResult, measured, peak_rss_mib
 
+TARGET = 1_000_000  # issue 8: activities (from 100,000 accounts) the pipeline must carry
+
 _NEUTRAL = [
     "ASN wajib netral! Mari sukseskan pilkada dengan damai #ASNNetral",
     "Jangan lupa datang ke TPS dan gunakan hak pilih Anda",
@@ -131,7 +133,7 @@ def load(work: Path, *, activities: int = 1_000_000, accounts: int = 100_000,
         result.note(f"collection (real collectors, demo loopback server, scale "
                     f"{collect_scale}): {collected:,} activities in {c_seconds:.0f} s = "
                     f"{rate:.0f} activities/s, peak {c_peak:.0f} MiB; at that rate "
-                    f"{activities:,} would take about {activities / rate / 3600:.1f} h "
+                    f"{TARGET:,} would take about {TARGET / rate / 3600:.1f} h "
                     "(extrapolated, not measured)" if rate else "collection: nothing collected")
         try:
             model_dir = default_model_dir()
@@ -162,7 +164,9 @@ def load(work: Path, *, activities: int = 1_000_000, accounts: int = 100_000,
             summary = classify_pending(store, model=model)
             cls_s = time.perf_counter() - t
             result.note(f"classify ({model_note}, {model.version}): {summary.activities:,} "
-                        f"activities in {cls_s:.0f} s ({summary.activities / cls_s:,.0f}/s), "
+                        f"activities in {cls_s:.0f} s ({summary.activities / cls_s:,.0f}/s; "
+                        f"{TARGET:,} extrapolated: {TARGET / summary.activities * cls_s / 60:,.0f}"
+                        " min), "
                         f"{summary.flags:,} flags, {summary.flagged:,} in the review queue, "
                         f"peak {peak_rss_mib():.0f} MiB")
             t = time.perf_counter()

@@ -125,7 +125,8 @@ def render_markdown(results: list[ScenarioResult], *, mode: str, seconds: float,
         "attempts; *inputs tried* counts fuzzed bodies/files and hostile strings; *violations* "
         "counts scenario-specific failures (a formula or control character surviving into a "
         "CSV, a secret found in a file or message, a non-owner-only file, a request to an "
-        "internal address, an error not naming its file/URL).",
+        "internal address, an error not naming its file/URL). *peak RSS* is the high-water mark "
+        "of the bench process and of its largest child process up to the end of that scenario.",
         "",
         "## Scenarios",
         "",
