@@ -65,7 +65,8 @@ def test_worker_threads_see_the_simulated_clock() -> None:
 def test_data_timestamps_follow_the_clock_but_other_machines_dates_do_not() -> None:
     with frozen_clock(AT, tick=False):
         # A stored activity without observed_at is observed "now" on the simulated clock.
-        table = activities_table([Activity("bluesky", "post", "did:plc:x", native_id="p")])
+        table = activities_table([Activity("bluesky", "post", "did:plc:x", "x.example",
+                                                 native_id="p")])
         assert table.column("observed_at")[0].as_py() == AT
         # A NIP whose service began after the simulated day is in the future.
         with pytest.raises(ValueError, match="future"):

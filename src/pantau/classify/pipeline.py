@@ -261,8 +261,9 @@ def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Link
              if r["type"] in CONTENT_TYPES else "" for r in rows]
     links, prepared = prepare(texts, linker, election.id)
     has_text = [i for i, t in enumerate(texts) if t.strip()]
-    x = model.transform([prepared[i] for i in has_text])
-    proba = model.proba_from_features(x)
+    # A batch of likes and follows only has no text for the model (which refuses 0 rows).
+    x = model.transform([prepared[i] for i in has_text]) if has_text else None
+    proba = model.proba_from_features(x) if has_text else None
     row_of = {i: j for j, i in enumerate(has_text)}
     classes = model.classes_
     stage_of = stage_function(election)

@@ -31,17 +31,13 @@ from ..evidence import archive_many, evidence_table
 from ..records import Activity, Evidence, stable_id
 from ..store import Store
 from ..store.activities import activities_table
+from ..store.quarantine import QUARANTINE_SCHEMA  # re-exported (see __all__) for old importers
 from ..timeutil import utcnow
 from .paging import Identity, Page, StateUpdate
 
 if TYPE_CHECKING:
     from .runner import RunSummary
 
-QUARANTINE_SCHEMA = pa.schema([
-    ("quarantine_id", pa.string()), ("platform", pa.string()), ("evidence_id", pa.string()),
-    ("url", pa.string()), ("item_ref", pa.string()), ("error", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-])
 STATE_SCHEMA = pa.schema([
     ("source", pa.string()), ("key", pa.string()), ("cursor", pa.string()),
     ("last_seen_id", pa.string()), ("status", pa.string()), ("note", pa.string()),

@@ -34,13 +34,13 @@ from typing import Any
 import pyarrow as pa
 
 from .. import __version__
-from ..collectors.commit import QUARANTINE_SCHEMA
 from ..config import Settings
 from ..errors import FetchError, HostNotAllowed, MediaError, ResponseTooLarge
 from ..evidence import archive, evidence_table
 from ..http import HttpClient
 from ..records import Evidence, stable_id
 from ..store import Store
+from ..store.quarantine import QUARANTINE_SCHEMA
 from ..timeutil import utcnow
 from .images import decode_image
 from .pending import IMAGE_KINDS
