@@ -32,7 +32,8 @@ def write_csv(path: Path, *, delimiter: str = ",", encoding: str = "utf-8",
 
 
 def read_out(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    # The output is spreadsheet-safe CSV (pantau.csvsafe): UTF-8 with a BOM.
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,16 @@ def test_save_load_roundtrip_and_threshold(small_model_dir: Path, tmp_path: Path
     text = ["pokoknya __num__ menang! __tag__"]
     assert np.allclose(again.predict_proba(text), model.predict_proba(text))
     assert again.version == model.version
+    # the vocabularies travel as string arrays (fast skops load) and come back as dicts,
+    # in the saver's memory too
+    for m in (model, again):
+        for _name, vec in m.estimator.named_steps["features"].transformer_list:
+            assert isinstance(vec.vocabulary_, dict) and "vocabulary_array_" not in vars(vec)
+    names = again.estimator.named_steps["features"].get_feature_names_out()
+    assert list(names) == list(model.estimator.named_steps["features"].get_feature_names_out())
+    with zipfile.ZipFile(copy / MODEL_FILE) as archive:
+        schema = archive.read("schema.json").decode()
+    assert "vocabulary_array_" in schema and '"vocabulary_"' not in schema
 
 
 def test_missing_and_tampered_models_are_clear_errors(small_model_dir: Path,
@@ -96,7 +107,7 @@ def test_training_metrics_and_reproducibility(small_model_dir: Path, tmp_path: P
     assert again.metrics["validation"]["per_class"] == first["validation"]["per_class"]
     assert again.metrics["validation"]["per_rule"] == first["validation"]["per_rule"]
     v = first["validation"]
-    assert set(v["per_rule"]) == {"KE-02", "DS-02", "DS-08"}
+    assert set(v["per_rule"]) == {"KE-02", "DS-02", "DS-08", "DS-05"}
     assert first["corpus"]["validation_election"] not in {
         e for e in first["corpus"]["elections"] if e != first["corpus"]["validation_election"]}
     # calibration: observed share of campaign texts rises with the predicted probability

@@ -8,15 +8,17 @@ secret anywhere, no file readable by others, no request to an internal address).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from pantau.csvsafe import formula_cells, render_csv
+from pantau.csvsafe import formula_cells, iter_csv, render_csv
 from pantau.errors import WriteError
-from pantau.fsutil import write_atomic
+from pantau.fsutil import write_atomic, write_atomic_stream
 from pantau.reliability.result import ScenarioResult
 
 
@@ -153,13 +155,9 @@ def test_write_atomic_failure_names_the_file_and_leaves_the_old_one(
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
 
 
-# --- known open issue, reported to the lead (not fixed here: its owner is editing it) ----------
+# --- `pantau classify -o`: the same CSV safety for a user-chosen path ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="OPEN ISSUE: classify/files.py writes `pantau classify -o` "
-                   "CSV with a plain csv.writer: input text starting with = + - @ reaches Excel "
-                   "as a formula. Fix: write through pantau.csvsafe.render_csv + "
-                   "fsutil.write_atomic (the tests in test_classify_cli read it without the BOM)")
 def test_classify_output_csv_carries_no_formula(tmp_path: Path) -> None:
     from pantau.classify.files import classify_file
     from pantau.classify.model import TextModel
@@ -172,6 +170,60 @@ def test_classify_output_csv_carries_no_formula(tmp_path: Path) -> None:
     src.write_text("text\n" + "\n".join('"' + t[:200].replace('"', '""').replace("\x00", "")
                                         + '"' for t in HOSTILE[:10]) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    classify_file(src, election, text_column="text", out=out, at=DECIDED_AT,
+    dir_mode = stat.S_IMODE(tmp_path.stat().st_mode)
+    summary = classify_file(src, election, text_column="text", out=out, at=DECIDED_AT,
+                            model=TextModel.load(reliability_model()))
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and formula_cells(data) == []
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert summary.rows == 10 and len(rows) == 11 and rows[0][0] == "text"
+    assert any(r[0].startswith("'") for r in rows[1:])   # hostile text kept, made inert
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    # The user's own directory keeps its mode (only PANTAU_HOME directories are tightened).
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == dir_mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "posts.csv"]
+
+
+def test_classify_output_jsonl_is_written_whole(tmp_path: Path) -> None:
+    import json
+
+    from pantau.classify.files import CHUNK, classify_file
+    from pantau.classify.model import TextModel
+    from pantau.demo import build_world
+    from pantau.reliability.pipeline import DECIDED_AT, reliability_model
+
+    election = build_world(seed=2024, scale=0.06).election
+    src = tmp_path / "posts.jsonl"
+    n = CHUNK + 7  # more than one streamed batch
+    src.write_text("".join(json.dumps({"id": i, "text": f"=HYPERLINK(\"x\") {i}"}) + "\n"
+                           for i in range(n)), encoding="utf-8")
+    out = tmp_path / "out" / "flags.jsonl"
+    classify_file(src, election, text_column="text", id_column="id", out=out, at=DECIDED_AT,
                   model=TextModel.load(reliability_model()))
-    assert formula_cells(out.read_bytes()) == []
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == list(range(n))
+    assert all(isinstance(r["pantau_flagged"], bool) for r in records)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700  # created by pantau: private
+
+
+def test_iter_csv_streams_in_batches_and_equals_render_csv() -> None:
+    rows = [[i, f"-{i}", "a\nb"] for i in range(12)]
+    chunks = list(iter_csv(["n", "v", "t"], iter(rows), ";", batch=5))
+    assert len(chunks) == 1 + 3  # BOM + header, then 5 + 5 + 2 rows
+    assert chunks[0].startswith(b"\xef\xbb\xbf") and chunks[0].count(b"\r\n") == 1
+    assert b"".join(chunks) == render_csv(["n", "v", "t"], rows, ";")
+    assert b'"\'-3";"a b"' in b"".join(chunks)
+
+
+def test_write_atomic_stream_failing_source_leaves_the_old_file(tmp_path: Path) -> None:
+    target = write_atomic(tmp_path / "f.csv", b"old")
+
+    def chunks():
+        yield b"new part"
+        raise ValueError("source broke")
+
+    with pytest.raises(ValueError, match="source broke"):
+        write_atomic_stream(target, chunks(), private_parent=False)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]

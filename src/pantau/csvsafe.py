@@ -1,4 +1,5 @@
-"""Spreadsheet-inert CSV: what every CSV pantau writes (exports, import rejects) goes through.
+"""Spreadsheet-inert CSV: what every CSV pantau writes (exports, import rejects, `pantau
+classify` output) goes through.
 
 Cells are made inert for spreadsheets: text that would start with ``= + - @`` (also after
 leading spaces or quotes, and the full-width forms) or with a tab/CR gets a leading ``'``
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -42,12 +44,35 @@ def printable(value: Any) -> str:
 
 def render_csv(header: list[str], rows: list[list[Any]], delimiter: str) -> bytes:
     """UTF-8 with BOM, every cell quoted, CRLF line ends, every cell passed through `safe_cell`."""
+    return b"".join(iter_csv(header, rows, delimiter))
+
+
+def iter_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]], delimiter: str, *,
+             batch: int = 5000) -> Iterator[bytes]:
+    """`render_csv` a batch of rows at a time (for `fsutil.write_atomic_stream`): the BOM and
+    header first, then the encoded text of every `batch` rows, so a large file never sits in
+    memory as a whole."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
+    yield b"\xef\xbb\xbf" + _drain(buf)
+    pending = 0
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
-    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+        pending += 1
+        if pending >= batch:
+            yield _drain(buf)
+            pending = 0
+    if pending:
+        yield _drain(buf)
+
+
+def _drain(buf: io.StringIO) -> bytes:
+    """The text written to `buf` so far, encoded; `buf` is emptied for the next batch."""
+    data = buf.getvalue().encode("utf-8")
+    buf.seek(0)
+    buf.truncate()
+    return data
 
 
 def formula_cells(data: bytes | str) -> list[tuple[int, int, str]]:
@@ -71,4 +96,4 @@ def formula_cells(data: bytes | str) -> list[tuple[int, int, str]]:
     return bad
 
 
-__all__ = ["formula_cells", "printable", "render_csv", "safe_cell"]
+__all__ = ["formula_cells", "iter_csv", "printable", "render_csv", "safe_cell"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import WriteError
@@ -60,14 +61,31 @@ def write_atomic(path: str | Path, data: bytes, *, what: str = "file") -> Path:
     Raises `WriteError` naming `path` (and saying `what` it is) when the disk is full or the
     directory cannot be written; no temporary or partial file is left in that case.
     """
+    return write_atomic_stream(path, (data,), what=what)
+
+
+def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str = "file",
+                        private_parent: bool = True) -> Path:
+    """`write_atomic` for output too big to hold as one `bytes`: `chunks` (e.g. a generator
+    rendering a batch of rows at a time) are written to the temporary file one by one, so
+    memory stays bounded by the largest chunk.
+
+    ``private_parent=False`` is for a path the user chose (``pantau classify -o``): missing
+    directories are still created 0700, but an existing one (their working directory, /tmp)
+    keeps its mode. An exception raised by `chunks` itself also leaves nothing behind.
+    """
     path = Path(path)
-    private_dir(path.parent)
+    if private_parent:
+        private_dir(path.parent)
+    elif not path.parent.is_dir():
+        private_dir(path.parent)  # only what is missing is ours to create
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for chunk in chunks:
+                    fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, PRIVATE_FILE)  # O_CREAT's mode is only used for a new file
@@ -84,4 +102,5 @@ def write_atomic(path: str | Path, data: bytes, *, what: str = "file") -> Path:
     return path
 
 
-__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "write_atomic"]
+__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "write_atomic",
+           "write_atomic_stream"]

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,10 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
         return data.decode("utf-8-sig"), "utf-8", warnings
     except UnicodeDecodeError as exc:
         first_bad = exc.start
+    western = _as_windows_1252(data)
+    if western is not None:
+        warnings.append(f"{path}: not UTF-8; read as cp1252 (name it with --encoding if wrong)")
+        return western, "cp1252", warnings
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -75,6 +80,31 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
         )
     warnings.append(f"{path}: not UTF-8; read as {best.encoding} (name it with --encoding if wrong)")
     return str(best), best.encoding, warnings
+
+
+def _as_windows_1252(data: bytes) -> str | None:
+    """The text if ``data`` reads cleanly as Windows-1252, else None.
+
+    Non-UTF-8 files we get are Excel/Windows exports of Indonesian names (Windows-1252). On
+    such short texts charset_normalizer guesses a Baltic or Central-European code page
+    (cp775, cp1250) and turns "Jürgen" into "J³rgen", so Windows-1252 is tried first and kept
+    only if every non-ASCII character is a Latin letter or common typographic punctuation.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes cp1252 leaves undefined
+        return None
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        if unicodedata.category(ch).startswith("C"):
+            return None
+        if not ("LATIN" in unicodedata.name(ch, "") or ch in _WESTERN_PUNCTUATION):
+            return None
+    return text
+
+
+_WESTERN_PUNCTUATION = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0\u00b7\u00b0\u00a9\u00ae\u20ac")
 
 
 def sniff_delimiter(sample: str) -> str:

@@ -4,7 +4,8 @@
     rows = generate(seed=20261123)          # list of dicts: id, text, label, election_id, ...
     write_corpus("data/training/corpus.jsonl", seed=20261123)
 
-Classes (`LABELS`): support, invitation, attack, neutral_election, private. Candidate slots
+Classes (`LABELS`): support, invitation, attack, neutral_election, private, membership (the
+author states party membership or office: DS-05). Candidate slots
 are filled from several real elections (`corpus_elections.CORPUS_ELECTIONS`) and every text
 gets realistic noise (abbreviations, elongation, typos, case, emoji, mentions, links) so the
 model learns the pattern of support, not the names of one race. No scraped personal data:
@@ -25,17 +26,17 @@ from ..records import Candidate, Election
 from . import templates as T
 from .corpus_elections import CORPUS_ELECTIONS, OFFICES
 
-LABELS = ("support", "invitation", "attack", "neutral_election", "private")
+LABELS = ("support", "invitation", "attack", "neutral_election", "private", "membership")
 CAMPAIGN_LABELS = ("support", "invitation", "attack")
 DEFAULT_SEED = 20261123
 # Texts per election and class. Private chatter is the bulk of what an ASN posts.
-PER_ELECTION = {"support": 800, "invitation": 650, "attack": 260, "neutral_election": 1000,
-                "private": 1000}
+PER_ELECTION = {"support": 800, "invitation": 650, "attack": 400, "neutral_election": 1000,
+                "private": 1000, "membership": 250}
 # The election held out for validation (metrics and the threshold): never seen in training.
 VALIDATION_ELECTION = "pemilu-2019-presiden"
 
 _TEMPLATES = {"support": T.SUPPORT, "invitation": T.INVITATION, "attack": T.ATTACK,
-              "neutral_election": T.NEUTRAL, "private": T.PRIVATE}
+              "neutral_election": T.NEUTRAL, "private": T.PRIVATE, "membership": T.MEMBERSHIP}
 _CHOICE_RE = re.compile(r"\{([^{}]*)\}")
 _SLOT_RE = re.compile(r"\[([A-Z_0-9]+)\]")
 _MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -143,6 +144,9 @@ class _Filler:
             "SLOGAN": lambda: r.choice(target.slogans) if target.slogans else self.tag(target),
             "SLOGAN2": lambda: r.choice(target.slogans) if target.slogans else self.cand(target),
             "PARTY": lambda: r.choice(target.parties) if target.parties else "partai koalisi",
+            # Any party, half the time one of this election's (linked as `party`, not `party_any`)
+            "PARTYN": lambda: (r.choice(target.parties) if target.parties and r.random() < 0.5
+                               else r.choice(T.PARTIES)),
             "OFFICE": lambda: r.choice(self.office[:3]),
             "OFFICE_SEAT": lambda: self.office[3],
             "RACE": self.race,

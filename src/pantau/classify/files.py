@@ -4,21 +4,24 @@ Every input row is written back with five columns added: ``pantau_flagged`` (tru
 enters the review queue), ``pantau_rule``, ``pantau_candidate`` (number or empty),
 ``pantau_confidence`` and ``pantau_reason`` (Indonesian | English), from the strongest flag
 of the row. Reading goes through `pantau.tabular.read_table` (delimiter sniffed, UTF-8 with or
-without BOM, other encodings detected with a warning or named).
+without BOM, other encodings detected with a warning or named). A CSV output is
+spreadsheet-inert (`pantau.csvsafe`: UTF-8 with BOM, every cell quoted, text that would start a
+formula gets a leading ``'``); any output is written atomically and owner-only (`pantau.fsutil`).
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..csvsafe import iter_csv
 from ..errors import InputError
+from ..fsutil import write_atomic_stream
 from ..records import Election, Flag
 from ..tabular import read_table
 from ..timeutil import to_utc
@@ -148,23 +151,34 @@ def classify_file(
 
 
 def _write(out: Path, table: Any, results: list[dict[str, str]]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Write the output atomically (temporary file, then rename: never half a file), a batch of
+    rows at a time; a CSV goes through `csvsafe` so no input text reaches a spreadsheet as a
+    formula (UTF-8 with BOM, every cell quoted)."""
     if out.suffix.lower() in {".jsonl", ".ndjson"}:
-        with out.open("w", encoding="utf-8") as fh:
-            for row, extra in zip(table.rows, results, strict=True):
-                record = {**row.values, **extra}
-                record["pantau_flagged"] = extra["pantau_flagged"] == "true"
-                fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        write_atomic_stream(out, _jsonl_lines(table, results), what="output file",
+                            private_parent=False)
         return
     # Keep the input's own header names (and order); JSONL keys become columns.
     headers = list(table.original_headers) if table.kind != "jsonl" else list(table.headers)
     keys = list(table.headers)
-    with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*headers, *OUTPUT_COLUMNS])
-        for row, extra in zip(table.rows, results, strict=True):
-            values = [_cell(row.values.get(k)) for k in keys]
-            writer.writerow([*values, *(extra[c] for c in OUTPUT_COLUMNS)])
+    rows = ([*(_cell(row.values.get(k)) for k in keys), *(extra[c] for c in OUTPUT_COLUMNS)]
+            for row, extra in zip(table.rows, results, strict=True))
+    write_atomic_stream(out, iter_csv([*headers, *OUTPUT_COLUMNS], rows, ",", batch=CHUNK),
+                        what="output file", private_parent=False)
+
+
+def _jsonl_lines(table: Any, results: list[dict[str, str]]) -> Iterator[bytes]:
+    """One encoded JSON line per input row with the pantau fields added, CHUNK rows a time."""
+    lines: list[str] = []
+    for row, extra in zip(table.rows, results, strict=True):
+        record = {**row.values, **extra}
+        record["pantau_flagged"] = extra["pantau_flagged"] == "true"
+        lines.append(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        if len(lines) >= CHUNK:
+            yield "".join(lines).encode("utf-8")
+            lines.clear()
+    if lines:
+        yield "".join(lines).encode("utf-8")
 
 
 def _cell(value: Any) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..records import Election
+from .membership import PARTY_RE
 from .normalise import compact, normalise
 
 # kind -> (weight, placeholder used by `Links.masked`)
@@ -43,6 +44,10 @@ KINDS: dict[str, tuple[float, str]] = {
     "pose": (0.7, "__num__"),         # "salam dua jari"
     "pose_emoji": (0.4, "__pose__"),  # ✌ ☝ (normalised to duajari / satujari)
     "campaign": (0.0, ""),            # "coblos", "menangkan": election-level, not masked
+    # Any party by name, abbreviation or the word "partai" (membership.PARTY_RE), not only
+    # this election's: masked so the model reads "kader __party__" alike for every party, but
+    # no link to the election or a candidate (news about parties is not campaigning).
+    "party_any": (0.0, "__party__"),
 }
 STRONG_KINDS = frozenset({"hashtag", "slogan", "keyword", "handle", "name", "alias"})
 NUMBER_KINDS = frozenset({"number", "vote_number", "bare_number", "pose", "pose_emoji"})
@@ -89,6 +94,7 @@ _CAMPAIGN_RE = re.compile(
 )
 _TAG_RE = re.compile(r"#(\w+)")
 _HANDLE_RE = re.compile(r"@([a-z0-9_][a-z0-9_.]*(?:@[a-z0-9.-]+)?)")
+_ANY_PARTY_RE = re.compile(r"(?<![a-z0-9])(?:partai|parpol)(?![a-z0-9])|" + PARTY_RE.pattern)
 _TAG_NUMBER_RE = re.compile(r"(?:^|coblos|nomor|no|paslon|salam)0([1-9])(?![0-9])")
 
 
@@ -123,7 +129,8 @@ class Links:
 
     @property
     def election_signals(self) -> list[Signal]:
-        return [s for s in self.signals if s.candidate is None and s.kind != "campaign"]
+        return [s for s in self.signals
+                if s.candidate is None and s.kind not in {"campaign", "party_any"}]
 
     @property
     def campaign_words(self) -> list[str]:
@@ -439,6 +446,11 @@ def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
                        m.end(), f"nomor {num}"))
     for m in _CAMPAIGN_RE.finditer(work):
         add(Signal("campaign", m.group(1), None, 0.0, m.start(), m.end(), m.group(1)))
+    if "partai" in work or "parpol" in work or PARTY_RE.search(work):
+        taken = [(s.start, s.end) for s in signals if s.end > s.start]
+        for m in _ANY_PARTY_RE.finditer(work):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                add(Signal("party_any", m.group(0), None, 0.0, m.start(), m.end(), m.group(0)))
     return signals
 
 

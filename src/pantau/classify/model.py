@@ -164,7 +164,12 @@ class TextModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / MODEL_FILE
-        sio.dump(self.estimator, target, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        _drop_stop_words(self.estimator)
+        _pack_vocabulary(self.estimator)
+        try:
+            sio.dump(self.estimator, target, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        finally:
+            _unpack_vocabulary(self.estimator)
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         manifest = {"version": self.version, "file": MODEL_FILE, "sha256": digest,
                     "classes": self.classes_, **{k: v for k, v in self.meta.items()
@@ -206,12 +211,56 @@ class TextModel:
             estimator = sio.loads(data, trusted=untrusted)
         except Exception as exc:
             raise ModelError(f"{target}: cannot load the model: {exc}") from None
+        _unpack_vocabulary(estimator)
         meta = dict(manifest)
         metrics_path = directory / METRICS_FILE
         if metrics_path.is_file():
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
             meta.setdefault("threshold", metrics.get("threshold"))
         return cls(estimator, str(manifest.get("version", directory.name)), meta, directory)
+
+
+def _drop_stop_words(estimator: Any) -> None:
+    """Delete the fitted vectorizers' `stop_words_` before saving.
+
+    It holds every n-gram cut by min_df / max_features (hundreds of thousands of strings):
+    scikit-learn documents it as only for introspection and safe to delete, and it dominated
+    the skops file's size and load time.
+    """
+    for vec in _vectorizers(estimator):
+        if hasattr(vec, "stop_words_"):
+            del vec.stop_words_
+
+
+# skops writes a dict node by node (seconds for the ~70,000 n-grams of the vocabularies, on
+# both the type check and the load); a numpy string array is one .npy entry in the archive.
+_VOCAB_ARRAY = "vocabulary_array_"
+
+
+def _vectorizers(estimator: Any) -> list[Any]:
+    steps = getattr(estimator, "named_steps", None)
+    union = steps.get("features") if steps is not None else None
+    return [vec for _name, vec in getattr(union, "transformer_list", [])]
+
+
+def _pack_vocabulary(estimator: Any) -> None:
+    """Replace each fitted `vocabulary_` dict by the array of terms in index order."""
+    for vec in _vectorizers(estimator):
+        vocab = getattr(vec, "vocabulary_", None)
+        if isinstance(vocab, dict):
+            terms = np.empty(len(vocab), dtype=object)
+            for term, index in vocab.items():
+                terms[index] = term
+            setattr(vec, _VOCAB_ARRAY, terms.astype(str))
+            del vec.vocabulary_
+
+
+def _unpack_vocabulary(estimator: Any) -> None:
+    """Inverse of `_pack_vocabulary` (after saving, and after loading a packed model)."""
+    for vec in _vectorizers(estimator):
+        terms = vec.__dict__.pop(_VOCAB_ARRAY, None)
+        if terms is not None:
+            vec.vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
 
 
 def models_root() -> Path:

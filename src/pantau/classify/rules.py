@@ -14,12 +14,12 @@ DS- codes after, nothing outside the election window.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..records import Election, Flag, Stage, WatchAccount
 from .linking import Links, Signal
+from .membership import find_membership, plausible_statement
 
 STRONG_ROLES = frozenset({"campaign", "party", "supporter_group"})
 WEAK_KINDS = frozenset({"number", "bare_number", "party", "common_alias"})
@@ -37,16 +37,9 @@ _ROLE_ID = {"candidate": "akun calon", "campaign": "akun tim kampanye/pemenangan
 _ROLE_EN = {"candidate": "candidate's account", "campaign": "campaign account",
             "party": "party account", "supporter_group": "supporter-group account"}
 
-# Stated membership (DS-05): a first-person or "as/became" context before kader/anggota/pengurus
-# of a party body. "anggota DPRD" or news about someone else's party does not match.
-_MEMBERSHIP_RE = re.compile(
-    r"(?<![a-z])(?:saya|aku|gue|kami|sebagai|jadi|menjadi|resmi|terpilih)\s+(?:[a-z]+\s+){0,2}?"
-    r"(kader|anggota|pengurus|ketua|sekretaris|bendahara|wakil ketua)\s+"
-    r"((?:partai|dpc|dpd|dpw|dpp|pac|ranting)(?![a-z])(?!\s+ri\b)[\w\s]{0,30})"
-    r"|(?<![a-z])(?:punya|dapat|terima|menerima|pegang)\s+kta\s+(partai\s*[\w]+|[\w]+)"
-)
-_NEGATION_RE = re.compile(r"(?:bukan|tidak|belum|bukanlah)\s+(?:[a-z]+\s+){0,2}$")
-_DENIAL_RE = re.compile(r"(?<![a-z])(?:bukan|tidak|belum|bukanlah)(?![a-z])")
+# DS-05 from the model alone (class `membership`, no rule pattern matched): only when sure,
+# and a party is named; the confidence stays just above the usual threshold (review decides).
+MEMBERSHIP_MODEL_MIN = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +149,7 @@ def content_flags(ctx: Context, links: Links, proba: dict[str, float],
     pose = _pose_flag(ctx, links, p_camp, by_cand)
     if pose is not None:
         flags.append(pose)
-    party = membership_flag(ctx, links)
+    party = membership_flag(ctx, links, proba.get("membership", 0.0))
     if party is not None:
         flags.append(party)
     return flags
@@ -243,27 +236,34 @@ def _pose_flag(ctx: Context, links: Links, p_camp: float,
     return None
 
 
-def membership_flag(ctx: Context, links: Links) -> Flag | None:
-    """DS-05: the text states that its author is a party member or official."""
+def membership_flag(ctx: Context, links: Links, p_member: float = 0.0) -> Flag | None:
+    """DS-05: the text states that its author is a party member or official.
+
+    A matched statement (`membership.find_membership`) flags; the model's P(membership)
+    raises its confidence, and on its own flags only a sure, non-denying text naming a party.
+    """
     if ctx.family != "DS":
         return None
     text = links.text
-    m = _MEMBERSHIP_RE.search(text)
-    if m is None:
-        return None
-    role_at = m.start(1) if m.group(1) else m.start()
-    # "saya bukan kader partai", "tidak pernah jadi anggota partai": a denial, not membership
-    if _NEGATION_RE.search(text[: m.start()]) or _DENIAL_RE.search(text[m.start():role_at]):
-        return None
-    body = m.group(0).strip()
+    found = find_membership(text)
     parties = [s for s in links.signals if s.kind == "party"]
-    confidence = 0.85 if parties else 0.7
+    if found is not None:
+        phrase = found.phrase
+        confidence = 0.72 + 0.1 * bool(found.party or parties) + 0.1 * (p_member >= 0.5)
+    elif p_member >= MEMBERSHIP_MODEL_MIN and plausible_statement(text, bool(parties)):
+        phrase = ", ".join(s.text for s in links.signals if s.kind in {"party", "party_any"})
+        confidence = 0.45 + 0.25 * p_member
+    else:
+        return None
     candidate = next((s.candidate for s in parties if s.candidate is not None), None)
+    model_id = f" (P keanggotaan {p_member:.2f})" if p_member >= 0.05 else ""
+    model_en = f" (P membership {p_member:.2f})" if p_member >= 0.05 else ""
     return _flag(
         ctx, "DS-05", candidate, confidence,
-        f"Menyatakan keanggotaan/kepengurusan partai politik: '{body}'.",
-        f"States membership or office in a political party: '{body}'.",
-        {"kind": "membership", "matched": body},
+        f"Menyatakan keanggotaan/kepengurusan partai politik: '{phrase}'{model_id}.",
+        f"States membership or office in a political party: '{phrase}'{model_en}.",
+        {"kind": "membership", "matched": phrase, "p_membership": round(p_member, 4),
+         "by": "pattern" if found is not None else "model"},
     )
 
 

@@ -83,6 +83,22 @@ SUPPORT = [
     "{Nonton|Lihat} {kampanye|orasi} [CAND] {tadi|kemarin}, {pecah|ramai banget|luar biasa}, [NUM] {menang|auto menang} [E]",
     "{Aku|Saya} {fans berat|pendukung setia} [CAND] dari dulu [E]",
     "Dengan [CAND], [REGION] {pasti|bakal} {lebih baik|maju|sejahtera} [TAG]",
+    # negated and indirect support: "gak ada pilihan lain", "sayang kalau tidak dipilih"
+    "{Gak|Nggak|Tidak} ada {pilihan lain|calon lain|yang lebih baik} selain [CAND] {buat|untuk} [REGION] [E]",
+    "{Sayang|Rugi} {banget|sekali} {kalau|kalo} [CAND] {tidak|gak|nggak} {dipilih|menang|jadi [OFFICE]} [E]",
+    "{Gak|Tidak} {rela|ikhlas} {kalau|kalo} [CAND] {kalah|tidak menang}, {pokoknya|harus} [NUM] [TAG]",
+    "{Tidak|Gak} {salah|keliru} {pilih|dukung} [CAND], {orangnya|programnya} {jelas|terbukti} [E]",
+    "{Siapa lagi|Siapa lagi kalau bukan} [CAND]? {Cuma|Hanya} dia {yang|yg} {bisa|mampu} [E] [TAG]",
+    "{Belum pernah|Gak pernah} {seyakin ini|semantap ini} {sama|dengan} {calon|pemimpin}, [CAND] {the best|juara} [E]",
+    "{Tak|Tidak} {ada|ada lagi} {keraguan|ragu} {sedikit pun|lagi}, [NUM] {di hati|harga mati} [TAG]",
+    "{Bukan|Bukannya} {fanatik|lebay}, {tapi|cuma} [CAND] {memang|emang} {beda|paling siap} {jadi|memimpin} [OFFICE] [E]",
+    "{Lima|5} tahun {lagi|ke depan} {harus|wajib} [CAND], {jangan sampai|jgn sampai} {putus|berhenti di tengah jalan} [E]",
+    "{Insya Allah|InsyaAllah|Semoga} [CAND] {amanah|menang|terpilih} {jadi|sebagai} [OFFICE] [REGION], {aamiin|amin ya rabb} [E]",
+    "{Mendukung|Dukung} [CAND] {bukan karena|bukan soal} {uang|kaos|sembako}, {tapi|melainkan} {karena|krn} {programnya|rekam jejaknya} [E]",
+    "{Hati|Pilihan} {sudah|udah} {mantap|bulat|tak tergoyahkan} {ke|untuk} [NUM], {gak|tidak} {bisa|akan} {goyah|pindah ke lain hati} [E]",
+    "{Pilihanku|Pilihan keluarga kami} {tetap|cuma|hanya} [CAND], {yang lain|lainnya} {lewat|skip} [E]",
+    "{Doa|Doaku} {terbaik|selalu} {untuk|buat} [CANDS], {semoga|moga} {dimudahkan|menang} {di|pada} [RACE] [TAG]",
+    "{Kerjanya|Karyanya} {sudah|sdh} {kelihatan|terasa} {di|sampai} [PLACE], {masa|masak} {gak|tidak} {dipilih|dilanjutkan} lagi? [CAND] [E]",
 ]
 
 INVITATION = [
@@ -131,6 +147,21 @@ INVITATION = [
     "{Pilih|Coblos} [NUM] {sekali|satu} putaran, {hemat|biar hemat} {anggaran|biaya} [TAG]",
     "{Sobat|Kawan} {guru|nakes|petani|ojol}, {pilih|dukung} [CAND] {yuk|ya} [E]",
     "{Yakin|Percaya} deh, {pilih|coblos} [CAND] {gak|tidak} {bakal|akan} {nyesel|menyesal} [TAG]",
+    # invitations with negation and appeals in other forms
+    "{Jangan sampai|Jgn sampai} {tidak|gak|nggak} {memilih|milih|coblos} [CAND] {ya|lho|loh} {tanggal|tgl} [VOTEDAY] [E]",
+    "{Sayang|Rugi} {kalau|kalo} {suara|suaramu|hak pilihmu} {tidak|gak} {buat|untuk|dipakai untuk} [CAND], {ayo|yuk} {coblos|pilih} [NUM] [E]",
+    "{Jangan|Jgn} {kasih|berikan} {suara|suaramu} ke {yang lain|calon lain}, {cukup|pokoknya} [NUM] [TAG]",
+    "{Jangan|Jgn} {biarkan|sampai} [REGION] {dipimpin|jatuh ke tangan} {yang salah|orang yang salah}, {pilih|coblos} [CAND] [E]",
+    "{Tolong|Mohon} {ajak|sampaikan ke} {orang tua|keluarga|tetangga} {kalian|kita} {supaya|agar|biar} {pilih|coblos} [NUM] {nanti|di TPS} [E]",
+    "{Yang|Yg} {sayang|peduli|cinta} {anak cucu|[REGION]|Indonesia}, {pasti|tentu} {coblos|pilih} [CAND] {tanggal|tgl} [VOTEDAY] [TAG]",
+    "{Bagi|Buat} {teman-teman|bapak ibu|warga} {yang|yg} {mau|ingin} {perubahan|[REGION] maju}, {jawabannya|caranya} {coblos|pilih} [NUM] [E]",
+    "{Pesan|Amanat} {bapak|ibu|orang tua} {saya|kami}: {jangan lupa|wajib} {pilih|coblos} [CAND] [E]",
+    "{Gak|Tidak} {usah|perlu} {bingung|ragu} {lagi|di bilik suara}, {langsung|tinggal} {coblos|pilih} [NUM] {aja|saja} [E]",
+    "{Ayo|Yuk|Mari} {pastikan|kawal} [CAND] {menang|jadi [OFFICE]}, {ajak|bawa} {semua|seluruh} {keluarga|teman} ke TPS [TAG]",
+    "{Kalau|Kalo} {masih|belum} {punya|ada} pilihan, {saya|aku|kami} {sarankan|rekomendasikan} [CAND] {ya|deh} [E]",
+    "{Pilihlah|Coblos lah|Pilih lah} [CAND], {insya Allah|dijamin|pasti} {amanah|tidak mengecewakan|membawa berkah} [E]",
+    "{Tgl|Tanggal} [VOTEDAY] {kita|mari} {buktikan|tunjukkan} {bahwa|kalau} [REGION] {milik|pilih} [NUM]! {Datang|Ayo} ke TPS [TAG]",
+    "{Saatnya|Ayo saatnya} {bergerak|turun tangan}: {pilih|coblos|menangkan} [CAND] {di|pada} [RACE] [E]",
 ]
 
 ATTACK = [
@@ -154,6 +185,26 @@ ATTACK = [
     "[RIVALC] {didukung|dibekingi} {koruptor|mafia|oligarki}, {jangan|jgn} {pilih|coblos}! [E]",
     "{Awas|Waspada}, {kalau|kalo} {pilih|coblos} [RIVALC] {nanti|ntar} {nyesel|menyesal} {5 tahun|lima tahun} [E]",
     "{Pendukung|Fans} [RIVALC] {otaknya|logikanya} {di dengkul|gak jalan} [E] wkwkwk",
+    "{Gak|Tidak|Nggak} {sudi|mau|akan} {pilih|milih|coblos} [RIVALC], {rekam jejaknya|kinerjanya} {buruk|jelek|nol} [E]",
+    "[RIVALC] {cuma|hanya} {modal|jual} {tampang|omongan|janji}, {kerjanya|buktinya} {mana|nol}? {jangan|jgn} {tertipu|ketipu} [E]",
+    "{Hati-hati|Waspada} {sama|dengan} [RIVALC], {janjinya|omongannya} {manis|muluk} {tapi|padahal} {nol besar|kosong} [E]",
+    "{Ngeri|Takut} {banget|sekali} {kalau|kalo} [RIVALC] {sampai|beneran} {jadi|terpilih jadi} [OFFICE], {jangan sampai|amit-amit} [E]",
+    "[RIVALC] {tukang|raja} {ingkar janji|pencitraan|hoaks}, {sudah|udah} {terbukti|jelas} [E]",
+    "{Pilih|Coblos} [RIVALC] {sama aja|sama saja} {bunuh diri|mundur} {buat|untuk} [REGION] [E]",
+    "{Selama|Waktu} [RIVALC] {menjabat|memimpin}, {apa|mana} {hasilnya|prestasinya}? {Cuma|Hanya} {utang|korupsi|macet} [E]",
+    "{Kasihan|Kasian} {yang|yg} {masih|kok masih} {percaya|dukung} [RIVALC], {sudah|udah} {dibohongi|dikibuli} {berkali-kali|terus} [E]",
+    "[RIVALC] {itu|tuh} {kutu loncat|plin-plan|gak punya pendirian}, {jangan|jgn} {dipercaya|diberi amanah} [E]",
+    "{Bongkar|Ungkap} {kebohongan|borok|kasus} [RIVALC]! {Rakyat|Warga} [REGION] {harus|wajib} {tahu|tau} [E]",
+    "{Gara-gara|Karena} [RIVALC], {harga|harga-harga} {naik|melambung} {semua|terus}. {Jangan|Jgn} {kasih|beri} {kesempatan|periode} {lagi|kedua} [E]",
+    "{Anti|Tolak} [RIVALC] {garis keras|sampai kapan pun}, {titik|no debat} [E]",
+    "{Capek|Muak} {lihat|liat} {gaya|kelakuan} [RIVALC] {yang|yg} {sok|pura-pura} {merakyat|peduli}, {pencitraan|drama} {doang|aja} [E]",
+    "[RIVALC] {bikin|membuat} {rakyat|warga} {susah|sengsara|menderita}, {jangan|jgn} {pilih|coblos} {lagi|dia lagi} [E]",
+    "{Kalau|Kalo} {masih|tetap} {pilih|dukung} [RIVALC], {siap-siap|bersiaplah} {nyesel|menyesal|gigit jari} [E]",
+    "{Debat|Kampanye} [RIVALC] {isinya|cuma} {menyerang|fitnah|nyinyir} {doang|terus}, {gak|tidak} {ada|punya} {gagasan|program} [E]",
+    "{Rekam jejak|Track record} [RIVALC] {penuh|banyak} {masalah|kasus|skandal}, {kok|koq} {berani|masih} {maju|nyalon}? [E]",
+    "{Jangan|Jgn} {terkecoh|tertipu} {senyum|gaya} [RIVALC], {ingat|inget} {kebijakannya|kelakuannya} {dulu|selama ini} [E]",
+    "[RIVALC] {lebih|cuma} {peduli|mikirin} {keluarga|kroni|partainya} {sendiri|doang}, {bukan|tidak} rakyat [E]",
+    "{Bye|Dadah|Selamat tinggal} [RIVALC], {rakyat|kami} {sudah|udah} {sadar|cerdas} [E] wkwk",
 ]
 
 NEUTRAL = [
@@ -225,6 +276,21 @@ NEUTRAL = [
     "[CAND] {dan|vs} [RIVALC], {siapa|kira-kira siapa} {yang|yg} {bakal|akan} {menang|unggul} {ya|nih}? {menarik|seru} {ditunggu|kita tunggu} [E]",
     "{Artikel|Tulisan} {menarik|bagus} {soal|tentang} {sejarah|dinamika} [RACE] {dari|sejak} {dulu|tahun ke tahun} [LINK]",
     "{Kenapa|Mengapa} {sih|ya} {spanduk|baliho} {caleg|paslon} {dipasang|nempel} {di pohon|sembarangan}? {Merusak|Ganggu} {pemandangan|keindahan} [E]",
+    # news and talk about parties and their officials; ASN denials and prohibitions (not DS-05)
+    "{Ketua|Sekretaris|Bendahara} {DPC|DPD|DPW} [PARTYN] [REGION] {mengatakan|menyebut|menegaskan} {partainya|pihaknya} {siap|solid} {menghadapi|jelang} [RACE]",
+    "{Kader|Pengurus|Anggota} [PARTYN] {diperiksa|ditangkap|dilaporkan} {terkait|dalam kasus} {dugaan|kasus} {korupsi|politik uang} {di|di wilayah} [REGION] [LINK]",
+    "[PARTYN] {lantik|melantik|kukuhkan} {pengurus|jajaran pengurus} {DPC|DPD|DPW} [REGION] {masa bakti|periode} {2024-2029|2025-2030} [LINK]",
+    "{Ribuan|Ratusan} {kader|simpatisan} [PARTYN] {hadiri|padati} {rapat akbar|konsolidasi|HUT partai} {di|di lapangan} [PLACE], {kata|ujar} {panitia|ketua panitia} [LINK]",
+    "{Saya|Sy|Aku} {bukan|tidak pernah jadi} {kader|anggota|simpatisan} {partai|partai politik} {mana pun|apa pun}, {saya|kami} ASN {netral|yang netral} #ASNNetral",
+    "ASN {dilarang|tidak boleh} {menjadi|jadi} {anggota|pengurus|kader} {partai politik|parpol}, {sanksinya|hukumannya} {pemberhentian|bisa dipecat} #NetralitasASN",
+    "{PNS|ASN} {yang|yg} {terbukti|ketahuan} {jadi|menjadi} {anggota|kader} {partai|parpol} {akan|bisa} {diberhentikan|dipecat} {tidak dengan hormat|dengan tidak hormat}, {tegas|kata} {BKN|KASN}",
+    "{Survei|Elektabilitas}: [PARTYN] {naik|turun|stagnan} {di|pada} {posisi|urutan} {ke-3|ketiga|teratas} {menurut|versi} {lembaga survei|LSI|Indikator} [LINK]",
+    "{Mantan|Eks} {ketua|pengurus} [PARTYN] {pindah|loncat} {ke|ke partai} {lain|baru} {jelang|menjelang} [RACE], {ini|simak} {alasannya|kata pengamat} [LINK]",
+    "{Kenapa|Mengapa} {sih|ya} {banyak|semua} {partai|parpol} {sibuk|ribut} {koalisi|bagi kursi}? {Capek|Bosan} {lihatnya|dengarnya} [E]",
+    "{Om|Paman|Tetangga} {saya|aku} {jadi|nyaleg jadi} caleg [PARTYN], {saya|aku} {sih|tetap} netral {karena|krn} ASN [E]",
+    "{Rapat|Sidang} {paripurna|pleno} DPRD [REGION] {membahas|bahas} {APBD|perda|anggaran} {tahun depan|[YEAR]}, {fraksi|Fraksi} [PARTYN] {menolak|setuju} [LINK]",
+    "{Bawaslu|KPU} {verifikasi|cek} {keanggotaan|KTA} {partai politik|parpol} {peserta pemilu|calon peserta}: {ditemukan|ada} {nama|NIK} ASN {dicatut|tercatut} [LINK]",
+    "{Cek|Cek yuk} {apakah|apa} {NIK|nama} {kamu|Anda} {dicatut|terdaftar} {sebagai|jadi} anggota {partai|parpol} {di|lewat} infopemilu.kpu.go.id [E]",
 ]
 
 PRIVATE = [
@@ -292,6 +358,40 @@ PRIVATE = [
     "{Menang|Dapet} {doorprize|hadiah} {kipas angin|rice cooker|sepeda} {pas|waktu} {jalan sehat|HUT kantor} [E]",
     "{Hari|Momen} {pertama|kedua} {masuk|ngantor} {setelah|habis} {cuti|libur} {rasanya|kok} {berat|malas} [E]",
 ]
+
+# Stated party membership or office (DS-05): the author says they belong to a party. Parties
+# from the national list (PARTYN), so the model learns the statement, not one party.
+MEMBERSHIP = [
+    "{Alhamdulillah|Bismillah|Akhirnya} {saya|aku|sy} {resmi|sudah resmi} {jadi|menjadi} {kader|anggota} [PARTYN] [E]",
+    "{Bangga|Sangat bangga|Bahagia} {jadi|menjadi} {bagian dari|bagian} keluarga besar [PARTYN] [E]",
+    "{Hari ini|Alhamdulillah hari ini} {resmi|secara resmi} {bergabung|gabung} {dengan|ke|bersama} [PARTYN], {mohon doa|bismillah} [E]",
+    "KTA [PARTYN] {sudah|udah|akhirnya} {jadi|keluar|di tangan} [E] {siap berjuang|bangga}",
+    "{Dilantik|Alhamdulillah dilantik} {sebagai|jadi} {pengurus|ketua|sekretaris|bendahara|wakil ketua} {DPC|DPD|DPW|PAC|ranting} [PARTYN] [PLACE], {mohon doa dan dukungan|siap mengabdi} [E]",
+    "{Saya|Aku|Kami} {kader|pengurus|anggota} [PARTYN] {sejak|dari} {2014|2019|lama|muda}, {tetap|selalu} {setia|loyal} [E]",
+    "{Sebagai|Selaku} {kader|pengurus|anggota} [PARTYN], {saya|kami} {siap|wajib} {menjalankan|menyukseskan} {instruksi|program} partai [E]",
+    "{Mohon doa restu|Mohon dukungan}, {saya|sy} {maju|nyaleg} {sebagai|jadi} caleg {DPRD|DPR RI|DPRD provinsi} {dari|dari partai} [PARTYN] {dapil|daerah pemilihan} {1|2|3|5} [E]",
+    "{Jaket|Seragam|Kaos} {kebanggaan|baru|partai} [PARTYN] {sudah|udah} {datang|dipakai|siap} [E] {siap|merah|solid}",
+    "{Pakai|Memakai|Pake} {jaket|seragam|atribut} [PARTYN] {ke|saat} {rapat|konsolidasi|muscab} {hari ini|tadi}, {bangga|solid} [E]",
+    "{Terpilih|Alhamdulillah terpilih} {jadi|sebagai} {ketua|sekretaris} {ranting|PAC|DPC} [PARTYN] {desa|kecamatan|kelurahan} [PLACE] [E]",
+    "{Ikut|Hadir di} {rapat|muscab|musda|rakercab} {DPC|DPD} [PARTYN] {sebagai|selaku} {pengurus|kader|anggota}, {solid|kompak} [E]",
+    "{Darah|Jiwa} {saya|ku} [PARTYN]! {Kader|Anggota} {sampai mati|seumur hidup|militan} [E]",
+    "{Loyalitas|Kesetiaan} {saya|aku} {untuk|kepada} [PARTYN] {tidak|gak} {perlu|usah} {diragukan|ditanya}, {kader|anggota} {sejati|militan} [E]",
+    "{Punya|Dapat|Terima} {KTA|kartu anggota|kartu tanda anggota} [PARTYN] {hari ini|akhirnya}, {resmi|sah} {jadi|menjadi} {anggota|kader} [E]",
+    "{Rapat|Konsolidasi} {pengurus|kader} {ranting|PAC|DPC} [PARTYN] {di rumah|di tempat} {saya|kami} {malam ini|tadi malam}, {sukses|lancar} [E]",
+    "{Bangga|Senang} {bisa|dapat} {mengabdi|berjuang} {di|lewat|bersama} [PARTYN] {sebagai|jadi} {kader|pengurus} [E]",
+    "{Selamat|Terima kasih} {kepada|untuk} {ketua umum|ketum} [PARTYN] {atas|yang sudah memberi} {kepercayaan|SK} {menjadi|sebagai} {pengurus|ketua DPC} [PLACE] [E]",
+    "{Kami|Kita} {keluarga besar|kader} [PARTYN] [REGION] {siap|solid} {memenangkan|mengawal} {pemilu|[RACE]} [E]",
+    "{Resmi|Sudah resmi} {terdaftar|tercatat} {sebagai|jadi} {anggota|kader} [PARTYN], {cek|ini} {KTA|kartu} {saya|nya} [E]",
+    "{Pulang|Balik} {dari|habis} {pendidikan|pelatihan|sekolah} kader [PARTYN], {semangat|makin} {militan|solid} [E]",
+    "{Fix|Pokoknya} {aku|saya|gue} {anak|kader} [PARTYN] {garis keras|sejati|forever} [E]",
+]
+
+# Party names as people write them (for PARTYN), several of each common form.
+PARTIES = ["PDI Perjuangan", "PDIP", "PDI-P", "partai banteng", "Gerindra", "Partai Gerindra",
+           "Golkar", "Partai Golkar", "partai beringin", "PKB", "PKS", "Partai NasDem", "NasDem",
+           "Partai Demokrat", "PAN", "Partai Amanat Nasional", "PPP", "Hanura", "Perindo",
+           "PSI", "Partai Gelora", "Partai Buruh", "Partai Ummat", "Partai Garuda", "PBB",
+           "Partai Kebangkitan Nusantara", "partai"]
 
 # Emoji used to fill [E]; some are the gesture emoji (✌ 👍) so the model does not treat
 # them as campaign signals on their own.

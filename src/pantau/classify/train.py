@@ -108,13 +108,18 @@ def evaluate_rules(rows: list[dict[str, Any]], prepared: list[str], proba: np.nd
     results: dict[str, Any] = {}
     # Confidence of the main content flag per (family, row), computed once, thresholded after.
     found: dict[str, list[tuple[str | None, float, int | None]]] = {}
+    member: list[float] = []  # DS-05 confidence per row (DS stage)
     for family, when in _stage_dates(election).items():
         stage = stage_at(election, when)
         ctx = Context("eval", election, stage, "eval", 1.01)
         found[family] = []
         for i, link in enumerate(links):
             p = dict(zip(classes, (float(v) for v in proba[i]), strict=True))
-            flags = [f for f in content_flags(ctx, link, p) if f.rule[3:] in {"02", "08"}]
+            every = content_flags(ctx, link, p)
+            if family == "DS":
+                member.append(max((f.confidence for f in every if f.rule == "DS-05"),
+                                  default=0.0))
+            flags = [f for f in every if f.rule[3:] in {"02", "08"}]
             best = max(flags, key=lambda f: f.confidence, default=None)
             found[family].append((best.rule, best.confidence, best.candidate) if best else
                                  (None, 0.0, None))
@@ -156,6 +161,14 @@ def evaluate_rules(rows: list[dict[str, Any]], prepared: list[str], proba: np.nd
             if row["label"] in {"support", "invitation"} and rule and conf >= threshold:
                 attribution_n += 1
                 attribution_ok += cand == row["candidate"]
+    tp = sum(r["label"] == "membership" and c >= threshold for r, c in zip(rows, member, strict=True))
+    fp = sum(r["label"] != "membership" and c >= threshold for r, c in zip(rows, member, strict=True))
+    fn = sum(r["label"] == "membership" and c < threshold for r, c in zip(rows, member, strict=True))
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    per_rule["DS-05"] = {"precision": round(prec, 4), "recall": round(rec, 4),
+                         "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
+                         "support": tp + fn}
     results.update({
         "threshold": threshold, "threshold_sweep": sweep, "per_rule": per_rule,
         "candidate_attribution": round(attribution_ok / attribution_n, 4) if attribution_n else None,

@@ -39,6 +39,12 @@ MEDIA_ANALYSES_SCHEMA = pa.schema([
 IMAGE_KINDS = ("photo",)
 BATCH_SIZE = 50
 
+# The actor of activity `a` is a registered ASN account: the only activities the classifier
+# and the review look at (`classify.pipeline`), so the only photos they ever need.
+REGISTERED_ACTOR_SQL = """EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform AND (
+        c.handle = lower(ltrim(a.actor_handle, '@'))
+        OR (c.platform_id IS NOT NULL AND c.platform_id = a.actor_id)))"""
+
 # Photo items of activities that have archived bytes and no analysis for this version yet.
 # NULL in `ocr_text` of an ok row means OCR was not run, '' that it found nothing.
 _PENDING_SQL = """
@@ -47,7 +53,7 @@ WITH items AS (
         json_extract_string(item, '$.sha256') AS sha256,
         coalesce(json_extract_string(item, '$.kind'), 'photo') AS kind
     FROM (SELECT unnest(CAST(media AS JSON[])) AS item
-          FROM activities WHERE media IS NOT NULL AND media_count > 0)
+          FROM activities a WHERE media IS NOT NULL AND media_count > 0 {actors})
 )
 SELECT e.sha256, e.path, e.url
 FROM items i JOIN evidence e ON e.sha256 = i.sha256
@@ -59,7 +65,7 @@ ORDER BY e.sha256
 _MISSING_SQL = """
 SELECT count(DISTINCT json_extract_string(item, '$.sha256'))
 FROM (SELECT unnest(CAST(media AS JSON[])) AS item
-      FROM activities WHERE media IS NOT NULL AND media_count > 0)
+      FROM activities a WHERE media IS NOT NULL AND media_count > 0 {actors})
 WHERE json_extract_string(item, '$.sha256') IS NOT NULL
   AND coalesce(json_extract_string(item, '$.kind'), 'photo') IN ({kinds})
   AND json_extract_string(item, '$.sha256') NOT IN (SELECT sha256 FROM evidence)
@@ -94,6 +100,11 @@ def _row(sha256: str, now: Any, analysis: ImageAnalysis | None, error: str | Non
     }
 
 
+def actor_filter(registered_only: bool) -> str:
+    """The SQL condition (on activities aliased ``a``) that `registered_only` asks for."""
+    return f"AND {REGISTERED_ACTOR_SQL}" if registered_only else ""
+
+
 def analyze_pending(
     store: Store,
     home: str | Path,
@@ -102,14 +113,20 @@ def analyze_pending(
     detector: HandDetector | None = None,
     ocr: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    registered_only: bool = False,
 ) -> PendingSummary:
-    """Analyse archived images referenced by activities and not analysed yet; store results."""
+    """Analyse archived images referenced by activities and not analysed yet; store results.
+
+    `registered_only`: only images of activities by registered ASN accounts (what the
+    classifier reads), not e.g. every poster of a watch-listed campaign account."""
     kinds = ", ".join(f"'{k}'" for k in IMAGE_KINDS)
-    todo = store.rows(_PENDING_SQL.format(kinds=kinds), [ANALYZER_VERSION])
+    actors = actor_filter(registered_only)
+    todo = store.rows(_PENDING_SQL.format(kinds=kinds, actors=actors), [ANALYZER_VERSION])
     if limit is not None:
         todo = todo[:limit]
     summary = PendingSummary(
-        pending=len(todo), not_archived=store.rows(_MISSING_SQL.format(kinds=kinds))[0][0]
+        pending=len(todo),
+        not_archived=store.rows(_MISSING_SQL.format(kinds=kinds, actors=actors))[0][0],
     )
     batch: list[dict] = []
     for done, (sha256, path, url) in enumerate(todo, start=1):
