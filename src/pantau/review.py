@@ -61,15 +61,25 @@ WITH latest_flag AS (
     QUALIFY row_number() OVER (
         PARTITION BY case_id ORDER BY classified_at DESC, model_version DESC) = 1
 ),
+-- Two equality joins, not one join ON (id match OR handle match): DuckDB runs an OR
+-- condition as a nested loop over activities x accounts (10 s for 30k x 3k, so every
+-- case page and `review decide` took that long). Only flagged activities are looked up.
+flagged_acts AS (
+    SELECT a.activity_id, a.platform, a.actor_id, lower(ltrim(a.actor_handle, '@')) AS handle
+    FROM activities a WHERE a.activity_id IN (SELECT activity_id FROM latest_flag)
+),
 linked AS (
-    SELECT a.activity_id, acc.nip, acc.handle AS account_handle
-    FROM activities a
-    JOIN accounts acc ON acc.platform = a.platform AND (
-        (a.actor_id IS NOT NULL AND acc.platform_id = a.actor_id)
-        OR acc.handle = lower(ltrim(a.actor_handle, '@')))
+    SELECT activity_id, nip, account_handle FROM (
+        SELECT fa.activity_id, acc.nip, acc.handle AS account_handle, 0 AS by_handle
+        FROM flagged_acts fa
+        JOIN accounts acc ON acc.platform = fa.platform AND acc.platform_id = fa.actor_id
+        UNION ALL
+        SELECT fa.activity_id, acc.nip, acc.handle AS account_handle, 1 AS by_handle
+        FROM flagged_acts fa
+        JOIN accounts acc ON acc.platform = fa.platform AND acc.handle = fa.handle
+    )
     QUALIFY row_number() OVER (
-        PARTITION BY a.activity_id
-        ORDER BY coalesce(acc.platform_id = a.actor_id, false) DESC, acc.handle) = 1
+        PARTITION BY activity_id ORDER BY by_handle, account_handle) = 1
 ),
 dec AS (
     SELECT case_id, count(*) AS n_decisions,
