@@ -167,6 +167,18 @@ def test_refuses_to_wipe_what_is_not_a_demo_home(tmp_path: Path, isolated_home: 
     assert (fresh / MARKER).is_file()
 
 
+def test_rewipe_keeps_only_the_prefect_database(tmp_path: Path, isolated_home: Path) -> None:
+    home = prepare_home(tmp_path / "demo")
+    (home / "prefect").mkdir()
+    (home / "prefect" / "prefect.db").write_bytes(b"migrated once")
+    (home / "inputs").mkdir()
+    (home / "inputs" / "demo-asn.csv").write_text("nip\n", encoding="utf-8")
+    (home / "pantau.duckdb").write_bytes(b"old store")
+    again = prepare_home(home)
+    assert sorted(p.name for p in again.iterdir()) == [MARKER, "prefect"]
+    assert (again / "prefect" / "prefect.db").read_bytes() == b"migrated once"
+
+
 def test_demo_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo", "--help"]) == 0
     text = capsys.readouterr().out

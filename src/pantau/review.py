@@ -231,10 +231,11 @@ def decide(
     decided_at = to_utc(now) if now is not None else utcnow()
     with store.transaction():
         case_id = resolve_case_id(store, case_id)
-        head = store.rows("SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")
-        prev_hash = head[0][0] if head else GENESIS_HASH
-        # max + 1 inside the transaction, not a sequence: a DuckLake store has no sequences.
-        seq = int(store.rows("SELECT coalesce(max(seq), 0) + 1 FROM decisions")[0][0])
+        # The head row gives both links of the chain: its hash, and max(seq) + 1 inside the
+        # transaction (not a sequence: a DuckLake store has no sequences).
+        head = store.rows("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
+        seq = int(head[0][0]) + 1 if head else 1
+        prev_hash = head[0][1] if head else GENESIS_HASH
         digest = decision_hash(prev_hash, seq, case_id, verdict, reviewer, note, decided_at)
         row = {
             "seq": seq, "case_id": case_id, "verdict": verdict, "reviewer": reviewer,

@@ -273,8 +273,10 @@ def model_card(m: dict[str, Any]) -> str:
     lines = [
         f"# pantau text model {m['version']}",
         "",
-        "Classifies Indonesian social-media text as `support`, `invitation`, `attack`, "
-        "`neutral_election` or `private` for the ASN-neutrality rules (SKB 2022). Input is "
+        "Classifies Indonesian social-media text as "
+        + ", ".join(f"`{lab}`" for lab in v["per_class"])
+        + " for the ASN-neutrality rules (SKB 2022; `membership`: the author states party "
+        "membership or office, DS-05, together with the rule patterns). Input is "
         "normalised and candidate-masked by the linker (`__cand__`, `__num__`, `__tag__` …), "
         "so it is not tied to any one election's names.",
         "",
@@ -311,7 +313,11 @@ def model_card(m: dict[str, Any]) -> str:
         "- Sarcasm, irony and coded language are not understood; attacks on a candidate are "
         "attributed to the rival only in two-candidate races.",
         "- A flag needs a candidate link from the election file: support for someone the file "
-        "does not name is not found. Keep aliases and hashtags in the file current.",
+        "does not name is not found (DS-05 excepted: any party counts). Keep aliases and "
+        "hashtags in the file current.",
+        "- DS-05 from the model alone (no membership pattern) needs P(membership) >= 0.85, a "
+        "named party and no denial or news wording; a passive \"dilantik sebagai ketua DPC …\" "
+        "about someone else is still read as a statement.",
         "- Photos are judged on their caption only here (the photo analyser adds the rest).",
         "- A flag is an allegation: every one goes to human review before any export.",
         "",

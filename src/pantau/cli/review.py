@@ -100,7 +100,8 @@ def decide_cmd(
     """
     with review.open_store(read_only=False) as store:
         decision = review.decide(store, case_id, verdict, reviewer, note)
-        state = review.show_case(store, decision.case_id, thumbnails=False).state
+        # Only the standing verdict is printed: its decisions, not the whole case page.
+        state = review.case_states(store, [decision.case_id])[decision.case_id]
     out.print(
         f"decision #{decision.seq} recorded: case {decision.case_id} {decision.verdict} by "
         f"{_text(decision.reviewer)} at {show(decision.decided_at)}; case is now {state.status}"

@@ -50,13 +50,19 @@ from ..config import get_settings
 from ..errors import FlowError, InputError
 from ..store import Store
 from ..timeutil import WIB, frozen_clock, show, utcnow
-from .prefect_env import PrefectBackend, current_prefect, own_prefect_server, quiet_prefect_console
+from .prefect_env import (
+    PrefectBackend,
+    current_prefect,
+    launch_own_prefect_server,
+    quiet_prefect_console,
+)
 from .server import DemoServer
 from .truth import score, verdict_of
 from .world import World, build_world
 
 DEFAULT_HOME = Path("data/demo")
 MARKER = ".pantau-demo"               # only a directory carrying this is ever wiped
+PREFECT_DIR = "prefect"               # the own Prefect server's database: kept across runs
 REVIEWER = "demo-reviewer"
 REVIEWER_BANNER = "DEMO REVIEWER — decisions taken from the planted truth, not by a person"
 RECIPIENTS = ("bkn", "kasn", "bawaslu")   # every shipped recipient layout
@@ -112,7 +118,9 @@ def prepare_home(home: Path) -> Path:
     """Wipe and recreate `home` as a demo home; refuse anything that is not one.
 
     A non-empty directory without the demo marker, or one that is (or contains) the user's
-    configured PANTAU_HOME, is never deleted."""
+    configured PANTAU_HOME, is never deleted. The Prefect database in `PREFECT_DIR` is kept:
+    creating and migrating it again would cost every run a slow start (it only holds the
+    demo's own flow runs)."""
     home = home.expanduser().resolve()
     real = get_settings().home.expanduser().resolve()
     if home == real or home in real.parents:
@@ -124,8 +132,14 @@ def prepare_home(home: Path) -> Path:
         if any(home.iterdir()) and not (home / MARKER).is_file():
             raise InputError(f"{home}: not empty and not a demo home (no {MARKER} file); "
                              "refusing to wipe it, give the demo an empty or new --home")
-        shutil.rmtree(home)
-    home.mkdir(parents=True)
+        for child in home.iterdir():
+            if child.name == PREFECT_DIR and child.is_dir() and not child.is_symlink():
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    home.mkdir(parents=True, exist_ok=True)
     (home / MARKER).write_text("Created by `pantau demo`; wiped and recreated on every run.\n",
                                encoding="utf-8")
     return home
@@ -212,8 +226,10 @@ class Pipeline:
         from ..media.pending import analyze_pending
 
         settings = get_settings()
-        downloaded = download_pending_media(store, settings)
-        analysed = analyze_pending(store, settings.home)
+        # Only what the classifier reads: photos of registered ASN accounts' activities, not
+        # every poster of the watch-listed campaign accounts.
+        downloaded = download_pending_media(store, settings, registered_only=True)
+        analysed = analyze_pending(store, settings.home, registered_only=True)
         return downloaded, analysed
 
     def classify(self) -> dict[str, Any]:
@@ -333,6 +349,18 @@ def run_demo(
     with ExitStack() as stack:
         if display is not None:
             stack.enter_context(display)
+        # The Prefect server starts first and is waited for only before the first flow: it
+        # comes up while the world is built and the registry imported.
+        startup = stack.enter_context(launch_own_prefect_server(home / PREFECT_DIR)) \
+            if prefect == "own" else None
+
+        def prefect_ready() -> None:
+            if startup is not None:
+                summary.prefect = startup.ready()
+            else:
+                summary.prefect = stack.enter_context(current_prefect())
+            stack.enter_context(quiet_prefect_console())
+
         with steps.step("world", f"Building the demo world (seed {seed}, scale {scale})"):
             world = build_world(seed=seed, scale=scale)
             inputs = world.write_files(home / "inputs")
@@ -341,17 +369,14 @@ def run_demo(
         stack.enter_context(demo_environment(home, config))
         summary = DemoSummary(home, config, seed, scale, world.summary(), world.as_of,
                               timings=timings, cpu=cpu)
-        with steps.step("prefect", "Starting Prefect" + (
-                f" (temporary server, {home.name}/prefect)" if prefect == "own" else "")):
-            backend = stack.enter_context(
-                own_prefect_server(home / "prefect") if prefect == "own" else current_prefect())
-            stack.enter_context(quiet_prefect_console())
-        summary.prefect = backend
         if progress:
             console.print(f"[bold cyan]{summary.clock_line}[/]")
+        label = "Waiting for Prefect" + (
+            f" (temporary server, {home.name}/{PREFECT_DIR})" if startup is not None else "")
         # Everything pantau timestamps from here on happens "at" world.as_of (module docstring).
         with frozen_clock(world.as_of):
-            _pipeline(Pipeline(), world, inputs, summary, steps, console if progress else None)
+            _pipeline(Pipeline(), world, inputs, summary, steps, console if progress else None,
+                      prefect=(label, prefect_ready))
         summary.timings["total"] = round(time.perf_counter() - started, 2)
         if hold is not None:
             if display is not None:
@@ -361,7 +386,10 @@ def run_demo(
 
 
 def _pipeline(pipeline: Pipeline, world: World, inputs: dict[str, Path], summary: DemoSummary,
-              steps: _Steps, console: Console | None) -> None:
+              steps: _Steps, console: Console | None,
+              prefect: tuple[str, Callable[[], None]] | None = None) -> None:
+    """The steps after the world is served; `prefect` = (label, wait for the backend), run
+    after the import, before the first flow."""
     from .. import elections, registry
 
     with steps.step("import", "Importing registry, accounts and election"):
@@ -372,6 +400,10 @@ def _pipeline(pipeline: Pipeline, world: World, inputs: dict[str, Path], summary
             from ..orchestration import plan_collection
 
             accounts = sum(len(b.handles) for b in plan_collection(store))
+
+    if prefect is not None:
+        with steps.step("prefect", prefect[0]):
+            prefect[1]()
 
     with steps.step("collect", "Collecting over HTTP (flow: collect)", total=accounts) as s:
         with _listen("pantau.collect", _CountAccounts(s)):

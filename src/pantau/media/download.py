@@ -43,7 +43,7 @@ from ..store import Store
 from ..store.quarantine import QUARANTINE_SCHEMA
 from ..timeutil import utcnow
 from .images import decode_image
-from .pending import IMAGE_KINDS
+from .pending import IMAGE_KINDS, actor_filter
 
 log = logging.getLogger("pantau.media")
 
@@ -59,7 +59,7 @@ WITH items AS (
            coalesce(json_extract_string(item, '$.kind'), 'photo') AS kind,
            json_extract_string(item, '$.sha256') AS sha256
     FROM (SELECT platform, unnest(CAST(media AS JSON[])) AS item
-          FROM activities WHERE media IS NOT NULL)
+          FROM activities a WHERE media IS NOT NULL {actors})
 )
 SELECT url, min(platform) AS platform
 FROM items
@@ -119,14 +119,18 @@ def download_pending_media(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     retry_quarantined: bool = False,
+    registered_only: bool = False,
 ) -> DownloadSummary:
     """Fetch, check and archive the images of activities; write their SHA-256 back.
 
     `http` defaults to a new `HttpClient(settings)` (closed at the end); pass one to share its
-    rate limits with a collection run or to test with a mock transport.
+    rate limits with a collection run or to test with a mock transport. `registered_only`:
+    only images of activities by registered ASN accounts (`pending.analyze_pending`'s option).
     """
     kinds = ", ".join(f"'{k}'" for k in IMAGE_KINDS)
-    todo = store.rows(_PENDING_SQL.format(kinds=kinds, ref=QUARANTINE_REF), [retry_quarantined])
+    sql = _PENDING_SQL.format(kinds=kinds, ref=QUARANTINE_REF,
+                              actors=actor_filter(registered_only))
+    todo = store.rows(sql, [retry_quarantined])
     if limit is not None:
         todo = todo[:limit]
     summary = DownloadSummary(pending=len(todo))
