@@ -27,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ "${PANTAU_FRESH_VENV:-}" = 1 ]; then rm -rf .venv; fi
+if [ "${SETUP_FRESH_VENV:-}" = 1 ]; then rm -rf .venv; fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PYTHON" -m venv .venv
