@@ -213,8 +213,9 @@ def generate(seed: int = DEFAULT_SEED, per_election: dict[str, int] | None = Non
         filler = _Filler(rnd, election)
         for label in LABELS:
             pool = _TEMPLATES[label]
+            want = counts.get(label, 0)  # a class left out of `per_election` gets no rows
             made = attempts = 0
-            while made < counts[label] and attempts < counts[label] * 5:
+            while made < want and attempts < want * 5:
                 attempts += 1
                 t_index = rnd.randrange(len(pool))
                 target = rnd.choice(election.candidates)

@@ -30,7 +30,8 @@ err = Console(stderr=True)
 # The options every row import (`registry import`, `accounts import`, `import`,
 # `report import`) has, with one wording.
 SKIP_HELP = "Import the good rows and write the bad ones, with reasons, to a rejects CSV."
-REJECTS_HELP = "Where to write rejected rows (default: FILE's name + .rejects.csv beside it)."
+REJECTS_HELP = ("Where to write rejected rows (default: beside FILE, its name without the "
+                "extension + .rejects.csv: asn.xlsx -> asn.rejects.csv).")
 ENCODING_HELP = "Text encoding of a CSV file (default: UTF-8, else detected with a warning)."
 
 
