@@ -337,8 +337,15 @@ def parse_author_feed(
     return _with_cursor(data, parsed)
 
 
-def _thread_posts(node: Any, observed: datetime, parsed: Parsed, ref: str) -> None:
-    """The post of a thread node and (recursively) its replies; blocked/deleted ones counted."""
+def _thread_posts(
+    node: Any, observed: datetime, parsed: Parsed, ref: str,
+    enclosing: dict[str, Any] | None = None,
+) -> None:
+    """The post of a thread node and (recursively) its replies; blocked/deleted ones counted.
+
+    `enclosing` is the post whose ``replies`` list holds this node: reply nodes carry no
+    ``parent`` of their own, and it gives the replied-to author's handle.
+    """
     if not isinstance(node, dict) or "post" not in node:
         if isinstance(node, dict) and node.get("$type") in _UNAVAILABLE:
             unavailable = parsed.info.get("unavailable", 0)
@@ -346,13 +353,13 @@ def _thread_posts(node: Any, observed: datetime, parsed: Parsed, ref: str) -> No
         return
     parent = node.get("parent")
     try:
-        parent_post = parent.get("post") if isinstance(parent, dict) else None
+        parent_post = parent.get("post") if isinstance(parent, dict) else enclosing
         parsed.activities.append(post_activity(node["post"], observed, parent=parent_post))
     except Exception as exc:  # noqa: BLE001 - one bad post must not lose the thread
         parsed.problems.append(ItemProblem(ref, f"{type(exc).__name__}: {exc}"))
     replies = node.get("replies")
     for i, reply in enumerate(replies if isinstance(replies, list) else []):
-        _thread_posts(reply, observed, parsed, f"{ref}.replies[{i}]")
+        _thread_posts(reply, observed, parsed, f"{ref}.replies[{i}]", node["post"])
 
 
 def parse_post_thread(
