@@ -19,6 +19,8 @@ from .world import (
     ENGAGEMENT_WINDOW,
     PARTISAN_SHARE,
     PLATFORM_SHARE,
+    RULES,
+    UNDATED,
     WORLD_END,
     WORLD_START,
     DemoAccount,
@@ -48,6 +50,13 @@ INNOCENT_POSTERS = [
     ["ASN NETRAL", "PILKADA 2024"],
     ["PELAYANAN KTP-EL", "BUKA 08.00 - 15.00"],
 ]
+# How to plant one act of each rule on demand (`_Context.cover_rules`): (kind, stage family).
+# Every platform allows all of these, Telegram included (a forward is its share).
+RULE_ACTS = {
+    "KE-02": ("campaign", "KE"), "DS-02": ("campaign", "DS"), "DS-08": ("ajakan", "DS"),
+    "DS-05": ("party", "DS"), "KE-05": ("photo", "KE"), "DS-07": ("photo", "DS"),
+    "KE-04": ("share", "KE"), "DS-06": ("share", "DS"),
+}
 CAMPAIGN_START = datetime(2024, 8, 20, tzinfo=UTC)
 CAMPAIGN_STOP = datetime(2024, 11, 24, tzinfo=UTC)   # masa tenang
 MINUTE = 60_000
@@ -73,6 +82,7 @@ def populate(b: _Builder) -> None:
             if partisan is not None:
                 for kind in b.rng.sample(PLANTABLE[account.platform], b.rng.randint(1, 3)):
                     ctx.plant(account, kind, partisan)
+    ctx.cover_rules(asn_accounts)
     ctx.colleagues(asn_accounts)
     for _ in range(b.scaled(BASE_BYSTANDERS)):
         ctx.bystander()
@@ -246,7 +256,8 @@ class _Context:
                 b.label(b.post(account, self.after(target.ms), None, kind="share", target=target),
                         "innocent:forward_institution")
             return
-        for target in rng.sample(inst, rng.randint(1, 4)):
+        # min(): a small world (scale < 0.06) has fewer institution posts than that.
+        for target in rng.sample(inst, min(len(inst), rng.randint(1, 4))):
             b.label(b.like(account, target, self.after(target.ms)), "innocent:like_institution")
         if rng.random() < 0.4:
             target = rng.choice(inst)
@@ -319,17 +330,7 @@ class _Context:
         if kind == "follow" and account.hidden_network:
             kind = "like"      # a hidden network would make the follow undiscoverable
         if kind in ("campaign", "photo"):
-            family = "KE" if rng.random() < 0.35 else "DS"
-            ms = b.time_in(family)
-            if kind == "campaign":
-                post = b.post(account, ms, "campaign", candidate=candidate)
-            elif rng.random() < 0.6:
-                post = b.post(account, ms, "pose_caption", candidate=candidate,
-                              images=(b.hand(candidate),), fingers=candidate)
-            else:
-                poster = b.poster(["COBLOS", f"NO. {candidate}", cand.aliases[0].upper()])
-                post = b.post(account, ms, "poster_caption", candidate=candidate, images=(poster,))
-            b.label(post, f"planted:{kind}", kind, candidate)
+            self._plant_post(account, kind, candidate, "KE" if rng.random() < 0.35 else "DS")
         elif kind in ("ajakan", "party"):
             post = b.post(account, b.time_in("DS"), kind, candidate=candidate)
             b.label(post, f"planted:{kind}", kind, candidate)
@@ -340,6 +341,82 @@ class _Context:
                 b.label(b.follow(account, target, ms), "planted:follow", "follow", candidate)
         else:
             self._plant_interaction(account, kind, candidate)
+
+    def _plant_post(self, account: DemoAccount, kind: str, candidate: int, family: str) -> None:
+        """A campaign post or a campaign photo (hand pose or poster) in the `family` stage."""
+        b, rng = self.b, self.rng
+        cand = b.election.candidate(candidate)
+        assert cand is not None
+        ms = b.time_in(family)
+        if kind == "campaign":
+            post = b.post(account, ms, "campaign", candidate=candidate)
+        elif rng.random() < 0.6:
+            post = b.post(account, ms, "pose_caption", candidate=candidate,
+                          images=(b.hand(candidate),), fingers=candidate)
+        else:
+            poster = b.poster(["COBLOS", f"NO. {candidate}", cand.aliases[0].upper()])
+            post = b.post(account, ms, "poster_caption", candidate=candidate, images=(poster,))
+        b.label(post, f"planted:{kind}", kind, candidate)
+
+    # --- every rule at least once ---------------------------------------------------------
+    def planted_rules(self) -> set[str]:
+        """The rule codes the acts planted so far will carry in the truth (`world._truth`)."""
+        found = set()
+        for item, _kind, planted, _cand in self.b.labels:
+            if planted is None:
+                continue
+            # An undated act is judged at `World.as_of`, which is always in the DS stage.
+            family = "DS" if (item.platform, planted) in UNDATED else self.b.family_at(item.ms)
+            ke, ds = RULES[planted]
+            found.add(ke if family == "KE" else ds)
+        return found
+
+    def cover_rules(self, accounts: list[DemoAccount]) -> None:
+        """Plant one act of every rule the random partisans did not happen to commit.
+
+        At scale 1 each of the ~60 partisans commits 1-3 acts and every rule shows up; a
+        small world (scale 0.01: three ASN) may have no partisan at all. A world that already
+        has every rule draws nothing here, so it is the same world as before this step.
+        """
+        missing = [r for r in RULE_ACTS if r not in self.planted_rules()]
+        for rule in missing:
+            account = self.rng.choice(accounts)
+            kind, family = RULE_ACTS[rule]
+            if kind == "share":
+                numbers = sorted({a.candidate for a in self.campaign
+                                  if a.platform == account.platform and a.candidate})
+            else:  # a party membership needs a pair with parties
+                numbers = sorted(c.number for c in self.b.election.candidates
+                                 if kind != "party" or c.parties)
+            candidate = self.rng.choice(numbers)
+            if kind in ("campaign", "photo"):
+                self._plant_post(account, kind, candidate, family)
+            elif kind == "share":
+                self._plant_share_in(account, candidate, family)
+            else:
+                self.plant(account, kind, candidate)  # ajakan and party are always DS acts
+
+    def _plant_share_in(self, account: DemoAccount, candidate: int, family: str) -> None:
+        """A share of a campaign post, both well inside the `family` stage."""
+        b, rng = self.b, self.rng
+        soon = 6 * HOUR  # the share follows within 6 h: it stays in the stage of its target
+        targets = [t for t in self.campaign_targets(account.platform, candidate, False)
+                   if self.safe_family(t.ms) == family == self.safe_family(t.ms + soon)
+                   and (account.uid, t.uid) not in {(a, x) for _, a, x in self.seen}]
+        if targets:
+            target = rng.choice(targets)
+        else:  # no campaign post of that stage yet (a small world): the campaign posts one
+            start, end = b.windows[family]
+            author = rng.choice(self.campaign_accounts(account.platform, candidate))
+            ms = b.time_between(start + EDGE_MARGIN, end - EDGE_MARGIN - timedelta(hours=6))
+            target = b.post(author, ms, "campaign_account", candidate=candidate)
+            own = self.camp_posts[author.uid]
+            own.append(target)
+            own.sort(key=lambda p: (p.ms, p.uid))
+            self._targets.clear()  # the cached target pools no longer hold every post
+        self.once("share", account, target.uid)
+        item = b.post(account, self.after(target.ms, hi=soon), None, kind="share", target=target)
+        b.label(item, "planted:share", "share", candidate)
 
     def _plant_interaction(self, account: DemoAccount, kind: str, candidate: int) -> None:
         b, rng = self.b, self.rng
