@@ -13,7 +13,8 @@ from rich.table import Table
 from .. import export as exporting
 from .. import review
 from ..csvsafe import printable
-from ..errors import ReviewError
+from ..config import get_settings
+from ..errors import ReviewError, StoreError
 from ..timeutil import show
 from ._common import err, out
 
@@ -143,6 +144,11 @@ def export_cmd(
         return
     if not week:
         raise ReviewError("give the week to export: --week 2024-W47 (or --week last)")
+    settings = get_settings()
+    db = settings.db_path
+    if settings.store.backend == "duckdb" and not db.exists():
+        # Exporting nothing from a database that does not exist would only create an empty one.
+        raise StoreError(f"{db}: no database yet (import a registry and collect first)")
     with review.open_store(read_only=False) as store:
         results = exporting.export_all(store, week, recipient or None, out_dir)
     for result in results:

@@ -402,7 +402,7 @@ class _Context:
         soon = 6 * HOUR  # the share follows within 6 h: it stays in the stage of its target
         targets = [t for t in self.campaign_targets(account.platform, candidate, False)
                    if self.safe_family(t.ms) == family == self.safe_family(t.ms + soon)
-                   and (account.uid, t.uid) not in {(a, x) for _, a, x in self.seen}]
+                   and ("share", account.uid, t.uid) not in self.seen]
         if targets:
             target = rng.choice(targets)
         else:  # no campaign post of that stage yet (a small world): the campaign posts one
