@@ -11,10 +11,14 @@ cannot disguise a cell. Files are UTF-8 with BOM, every cell quoted, CRLF line e
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls, DEL, and invisible format characters that hide or reorder text.
@@ -32,6 +36,61 @@ def safe_cell(value: Any) -> str:
     if starts_blank or text.lstrip(_LEADING)[:1] in _TRIGGERS:
         text = "'" + text
     return text
+
+
+def _re2_class(chars: Iterable[str]) -> str:
+    """A RE2 character class body (``\\x{hhhh}`` ranges) matching exactly `chars`."""
+    codes = sorted({ord(c) for c in chars})
+    parts: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        parts.append(f"\\x{{{codes[i]:x}}}" + (f"-\\x{{{codes[j]:x}}}" if j > i else ""))
+        i = j + 1
+    return "".join(parts)
+
+
+@functools.cache
+def _unchanged_pattern() -> str:
+    """RE2 pattern of a cell `safe_cell` returns unchanged: empty, or not starting with a
+    blank, quote or trigger, and holding no character it rewrites (whitespace as `str.split`
+    sees it, controls, bidi overrides) except single spaces between words. Derived from the
+    patterns above so the rules stay defined once; built on first use (a scan of Unicode)."""
+    rewritten = [c for c in map(chr, range(0x110000))
+                 if c.isspace() or _CONTROL.match(c) or _BIDI.match(c)]
+    x = _re2_class(rewritten)
+    xl = _re2_class(rewritten + list(_LEADING) + sorted(_TRIGGERS))
+    return f"^(?:[^{xl}][^{x}]*(?: [^{x}]+)*)?$"
+
+
+def safe_column(values: Any) -> pa.Array:
+    """`safe_cell` of every value of a column (list, pandas Series or pyarrow array of str/None),
+    as a pyarrow string array: the same strings `safe_cell` gives, one by one.
+
+    The common cell needs no change; RE2 finds those in bulk, and only the others (and
+    non-text values) go through `safe_cell` itself, once per distinct value.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        items = list(values)
+        if not all(v is None or type(v) is str for v in items):
+            return pa.array([safe_cell(v) for v in items], pa.string())
+        values = pa.array(items, pa.string())
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return pa.array([safe_cell(v) for v in values.to_pylist()], pa.string())
+    values = values.cast(pa.string())
+    keep = pc.fill_null(pc.match_substring_regex(values, _unchanged_pattern()), True)
+    if pc.all(keep).as_py():
+        return pc.fill_null(values, "")
+    todo = pc.invert(keep)
+    odd = pc.filter(values, todo).to_pylist()
+    memo: dict[str, str] = {}
+    fixed = [memo[v] if v in memo else memo.setdefault(v, safe_cell(v)) for v in odd]
+    out = pc.replace_with_mask(values, todo, pa.array(fixed, pa.string()))
+    return pc.fill_null(out, "")
 
 
 def printable(value: Any) -> str:
@@ -96,4 +155,4 @@ def formula_cells(data: bytes | str) -> list[tuple[int, int, str]]:
     return bad
 
 
-__all__ = ["formula_cells", "iter_csv", "printable", "render_csv", "safe_cell"]
+__all__ = ["formula_cells", "iter_csv", "printable", "render_csv", "safe_cell", "safe_column"]

@@ -30,11 +30,13 @@ Recipients are TOML layouts: shipped in ``pantau/recipients/`` (bkn, kasn, bawas
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
 import re
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -42,12 +44,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .config import Settings, get_settings
 from .errors import ConfigError, EvidenceError, ReviewError
-from .csvsafe import render_csv, safe_cell
+from .csvsafe import _re2_class, render_csv, safe_cell, safe_column  # safe_cell: re-exported
 from .fsutil import private_dir, write_atomic
 from .review import CaseState, case_states, cases_frame, check_evidence, excerpt, verify_audit
 from .rules_table import RULES
@@ -378,6 +384,145 @@ def _notes(store: Store, selected: list[tuple[str, CaseState]]) -> dict[str, str
     return {cid: " | ".join(notes) for cid, notes in runs.items()}
 
 
+def _check_evidence_files(home: Path, frame: pd.DataFrame) -> None:
+    """Re-hash each archived file once (one t.me/s page carries many acts), a few at a time;
+    the first case (in export order) whose evidence does not verify stops the export."""
+    pairs = list(zip(frame["case_id"], frame["evidence_id"], frame["evidence_path"]))
+    files = list(dict.fromkeys((_none(e), _none(p)) for _, e, p in pairs))
+    with ThreadPoolExecutor(max_workers=min(8, len(files) or 1)) as pool:
+        checked = dict(zip(files, pool.map(lambda f: check_evidence(home, *f), files)))
+    for cid, ev, path in pairs:
+        check = checked[(_none(ev), _none(path))]
+        if check is not None and not check.verifies:
+            raise EvidenceError(f"case {cid}: evidence does not verify, not exported: {check.detail}")
+
+
+def _none(value: Any) -> Any:
+    return None if _isna(value) else value
+
+
+def _text(series: pd.Series) -> list[Any]:
+    """A column's values as str or None (missing values -> None), as `safe_cell` sees them."""
+    return [None if _isna(v) else v for v in series.tolist()]
+
+
+def _per_value(values: list[Any], fn: Any) -> list[Any]:
+    """`fn` of each value, computed once per distinct value (most columns repeat a lot)."""
+    memo: dict[Any, Any] = {}
+    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
+
+
+def _times(series: pd.Series, recipient: Recipient) -> pa.Array | list[str]:
+    """`_fmt_time` of a column: Arrow's strftime (in the layout's zone) when the format uses
+    only directives it renders exactly as Python does, else Python's, value by value."""
+    stamps = pd.to_datetime(series, utc=True)
+    if re.fullmatch(r"(?:[^%]|%[YmdHM%])*", recipient.date_format):
+        arr = pa.array(stamps, pa.timestamp("us", tz="UTC")).cast(
+            pa.timestamp("us", tz=recipient.timezone))
+        return pc.fill_null(pc.strftime(arr, format=recipient.date_format), "")
+    return [_fmt_time(None if pd.isna(v) else v.to_pydatetime(), recipient) for v in stamps]
+
+
+def _excerpts(series: pd.Series, limit: int) -> pa.Array | list[str]:
+    """`excerpt` of every text: texts already flat and short enough pass as they are."""
+    values = pa.array(_text(series), pa.string())
+    fast = pc.fill_null(pc.and_(
+        pc.match_substring_regex(values, _flat_pattern()),
+        pc.less_equal(pc.utf8_length(values), limit)), False)
+    out = values.to_pylist()
+    for i in pc.indices_nonzero(pc.invert(fast)).to_pylist():
+        out[i] = excerpt(out[i], limit)
+    return [v if v is not None else "" for v in out]
+
+
+@functools.cache
+def _flat_pattern() -> str:
+    """RE2 pattern of a text `excerpt` leaves flat as it is: words (no blank in the sense of
+    `str.split`, which is wider than RE2's ``\\s``) separated by single spaces."""
+    blanks = _re2_class(c for c in map(chr, range(0x110000)) if c.isspace())
+    return f"^(?:[^{blanks}]+(?: [^{blanks}]+)*)?$"
+
+
+def _field_column(frame: pd.DataFrame, name: str, selected: list[tuple[str, CaseState]],
+                  notes: dict[str, str], recipient: Recipient) -> Any:
+    """One layout field for every row, as `_field_values` gives it for one row."""
+    direct = {"case_id": "case_id", "nip": "nip", "nama": "nama", "jabatan": "jabatan",
+              "golongan": "golongan", "instansi": "instansi", "unit_kerja": "unit_kerja",
+              "wilayah": "wilayah", "platform": "platform", "account": "actor_handle",
+              "activity_type": "activity_type", "url": "url", "rule": "rule", "stage": "stage",
+              "evidence_sha256": "evidence_id", "model_version": "model_version"}
+    if name in direct:
+        return _text(frame[direct[name]])
+    if name == "activity_type_id":
+        return _per_value(_text(frame["activity_type"]),
+                          lambda t: ACTIVITY_ID.get(t or "", t))
+    if name == "stage_id":
+        return _per_value(_text(frame["stage"]), lambda t: STAGE_ID.get(t, t))
+    if name in {"rule_description", "rule_description_en", "sanction", "legal_source"}:
+        attr = {"rule_description": "description_id", "rule_description_en": "description_en",
+                "sanction": "sanction_id", "legal_source": "legal_source"}[name]
+        return _per_value(_text(frame["rule"]),
+                          lambda r: getattr(RULES[r], attr) if r in RULES else "")
+    if name == "acted_at":
+        return _times(frame["acted_at"], recipient)
+    if name == "decided_at":
+        return _times(pd.Series([st.exportable_at for _, st in selected], dtype=object),
+                      recipient)
+    if name == "excerpt":
+        return _excerpts(frame["text"], recipient.excerpt_chars)
+    if name == "candidate":
+        def cand(pair: tuple[Any, Any]) -> str:
+            number, names = pair
+            return "" if number is None else f"{int(number):02d} {names or ''}".strip()
+        return _per_value(list(zip(_text(frame["candidate"]), _text(frame["candidate_names"]))),
+                          cand)
+    if name == "target":
+        def tgt(pair: tuple[Any, Any]) -> str:
+            target, handle = pair[0] or "", pair[1]
+            return f"{target} (@{handle})".strip() if handle else target
+        return _per_value(list(zip(_text(frame["target_id"]),
+                                   _text(frame["target_author_handle"]))), tgt)
+    if name == "election":
+        return [n or e for n, e in zip(_text(frame["election_name"]), _text(frame["election_id"]))]
+    if name == "reviewers":
+        return _per_value([st.confirmed_by for _, st in selected], "; ".join)
+    if name == "notes":
+        return [notes.get(cid, "") for cid, _ in selected]
+    if name == "confidence":
+        return _per_value(_text(frame["confidence"]), lambda c: f"{float(c):.2f}")
+    raise ConfigError(f"export field {name!r} has no definition")  # FIELDS and this differ
+
+
+def _row_digests(cells: list[pa.Array]) -> list[str]:
+    """sha256 of each row's safe cells joined by U+001F (the manifest's row_sha256), in bulk."""
+    if not len(cells[0]):
+        return []
+    joined = pc.binary_join_element_wise(*cells, "\x1f")
+    con = duckdb.connect()
+    try:
+        table = pa.table({"j": joined})
+        con.register("joined_rows", table)
+        return [r[0] for r in con.execute("SELECT sha256(j) FROM joined_rows").fetchall()]
+    finally:
+        con.close()
+
+
+def _csv_bytes(header: list[str], cells: list[pa.Array], delimiter: str) -> bytes:
+    """What `render_csv` writes (BOM, every cell quoted with quotes doubled, CRLF), built a
+    column at a time from cells that are already safe."""
+    head = render_csv(header, [], delimiter)
+    if not len(cells[0]):
+        return head
+    quoted = [pc.binary_join_element_wise('"', pc.replace_substring(c, '"', '""'), '"', "")
+              for c in cells]
+    lines = pc.binary_join_element_wise(*quoted, delimiter)
+    lines = pc.binary_join_element_wise(lines, "\r\n", "").cast(pa.large_string())
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+        lines.offset: lines.offset + len(lines) + 1]
+    body = lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return head + body
+
+
 def export_week(
     store: Store,
     week: str,
@@ -403,32 +548,24 @@ def export_week(
     audit.raise_for_problems()
     selected = _select(store, iso, settings.review.four_eyes)
     ids = [cid for cid, _ in selected]
-    frame = cases_frame(store, case_ids=ids) if ids else None
-    by_id = {r["case_id"]: r for r in frame.to_dict("records")} if frame is not None else {}
     home = store.path.parent
     header = [c.header for c in layout.columns]
-    rows: list[list[Any]] = []
-    digests: dict[str, str] = {}
-    model_versions: set[str] = set()
     notes = _notes(store, selected) if selected else {}
-    # One archived page carries many acts (20 messages on a t.me/s page): re-hash each file
-    # once per export, not once per case.
-    checked: dict[tuple[Any, Any], Any] = {}
-    for cid, state in selected:
-        row = {k: (None if _isna(v) else v) for k, v in by_id[cid].items()}
-        where = (row["evidence_id"], row["evidence_path"])
-        if where not in checked:
-            checked[where] = check_evidence(home, *where)
-        check = checked[where]
-        if check is not None and not check.verifies:
-            raise EvidenceError(f"case {cid}: evidence does not verify, not exported: {check.detail}")
-        values = _field_values(row, state, notes.get(cid, ""), layout)
-        cells = [values[c.field] for c in layout.columns]
-        rows.append(cells)
-        digests[cid] = hashlib.sha256(
-            "\x1f".join(safe_cell(v) for v in cells).encode("utf-8")).hexdigest()
-        model_versions.add(row["model_version"])
-    data = render_csv(header, rows, layout.delimiter)
+    if ids:
+        # One row per selected case, in the export's order (cases_frame sorts by case id).
+        frame = cases_frame(store, case_ids=ids).set_index("case_id", drop=False).loc[ids]
+        _check_evidence_files(home, frame)
+        cells = [safe_column(_field_column(frame, c.field, selected, notes, layout))
+                 for c in layout.columns]
+        model_versions = set(frame["model_version"].dropna())
+        if frame["model_version"].isna().any():
+            model_versions.add(None)
+    else:
+        cells = [pa.array([], pa.string()) for _ in layout.columns]
+        model_versions = set()
+    digests = dict(zip(ids, _row_digests(cells)))
+    data = _csv_bytes(header, cells, layout.delimiter)
+    rows = ids                     # one CSV row per selected case
     sha = hashlib.sha256(data).hexdigest()
 
     target_dir = private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)

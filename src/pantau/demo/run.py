@@ -2,8 +2,10 @@
 
     summary = run_demo(Path("data/demo"))        # -> DemoSummary (also what the CLI prints)
 
-1. A fresh demo home (wiped and recreated; never the user's PANTAU_HOME) with its own
-   ``pantau.toml`` pointing the collectors at the loopback `DemoServer`.
+1. A fresh demo home (wiped and recreated, except the Prefect database of earlier runs;
+   never the user's PANTAU_HOME) with its own ``pantau.toml`` pointing the collectors at the
+   loopback `DemoServer`. The demo's own Prefect server is launched first and starts while
+   the world is built (`prefect_env`).
 2. Registry, accounts and election imported with the library functions the CLI uses.
 3. The real Prefect flows over HTTP: ``collect`` (all three platforms), the photos downloaded
    and analysed, ``classify``; then a DEMO REVIEWER script, clearly labelled, confirms the

@@ -561,7 +561,10 @@ def _hand_files() -> dict[int, list[str]]:
 
 
 def build_world(seed: int = 2024, scale: float = 1.0) -> World:
-    """Generate the demo world; the same `seed` and `scale` always give the same world."""
+    """Generate the demo world; the same `seed` and `scale` always give the same world.
+
+    Any `scale` > 0 works (0.0001 is one ASN); however small, the world holds at least one
+    planted act of every rule (`generate.RULE_ACTS`), so it can stand in for tests."""
     from .generate import populate
 
     # The world is a few hundred thousand acyclic objects at ×100: the cyclic garbage collector

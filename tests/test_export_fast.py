@@ -1,0 +1,93 @@
+"""The column-at-a-time export gives the very bytes of the row-by-row definition.
+
+The reference here is the original per-row path, kept in `pantau.export` as `_field_values`
+(one case's cells) and `csvsafe.render_csv`/`safe_cell` (the file): the bulk path must match
+it byte for byte, digests included, for every shipped layout and a layout using every field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from pantau.csvsafe import render_csv, safe_cell, safe_column
+from pantau.export import (
+    FIELDS, _field_values, _notes, _select, export_week, load_recipient, parse_recipient,
+    parse_week,
+)
+from pantau.reliability.hostile import HOSTILE as RELIABILITY_HOSTILE
+from pantau.review import cases_frame, decide
+from review_helpers import add_telegram_post, wib, world_store  # noqa: F401  (fixture)
+from test_export_weekly import HOSTILE
+
+WEEK = "2024-W47"
+
+EVERY_FIELD = "[recipient]\nname = \"all\"\ndate_format = \"%d %b %Y %H:%M:%S\"\n" \
+    "timezone = \"Asia/Makassar\"\nexcerpt_chars = 40\n\n" + "".join(
+        f"[[columns]]\nfield = \"{f}\"\nheader = \"{f}\"\n\n" for f in FIELDS)
+
+
+def _reference(store, layout, four_eyes: bool = False) -> tuple[bytes, dict[str, str]]:
+    """The export's CSV and row digests computed one case at a time (the original way)."""
+    iso = parse_week(WEEK)
+    selected = _select(store, iso, four_eyes)
+    ids = [cid for cid, _ in selected]
+    frame = cases_frame(store, case_ids=ids)
+    by_id = {r["case_id"]: r for r in frame.to_dict("records")}
+    notes = _notes(store, selected)
+    rows, digests = [], {}
+    for cid, state in selected:
+        row = {k: (None if v is None or v != v else v) for k, v in by_id[cid].items()}
+        values = _field_values(row, state, notes.get(cid, ""), layout)
+        cells = [values[c.field] for c in layout.columns]
+        rows.append(cells)
+        digests[cid] = hashlib.sha256(
+            "\x1f".join(safe_cell(v) for v in cells).encode("utf-8")).hexdigest()
+    return render_csv([c.header for c in layout.columns], rows, layout.delimiter), digests
+
+
+@pytest.fixture
+def hostile_week(world_store):
+    """Every world case plus hostile posts confirmed in week 47, with awkward notes."""
+    store, world = world_store
+    ids = list(world.cases.values())
+    for i, text in enumerate(HOSTILE + list(RELIABILITY_HOSTILE)):
+        ids.append(add_telegram_post(store, world, f"h{i}", text, handle="budi_asn", post_id=9000 + i,
+                                     at=wib(2024, 11, 20, 8, i % 60)))
+    for i, cid in enumerate(ids):
+        note = ["", '=HYPERLINK("x")', "catatan;\r\nbaris \u202e dua", "  spasi  "][i % 4]
+        decide(store, cid, "confirmed", "Sari", note, now=wib(2024, 11, 21, 9, i % 60))
+    return store, world
+
+
+@pytest.mark.parametrize("recipient", ["bkn", "kasn", "bawaslu", "all"])
+def test_bulk_export_matches_the_row_by_row_definition(hostile_week, tmp_path, recipient):
+    store, _ = hostile_week
+    if recipient == "all":
+        layout = parse_recipient(EVERY_FIELD, "all.toml")
+        (tmp_path / "layouts").mkdir()
+        (tmp_path / "layouts" / "all.toml").write_text(EVERY_FIELD, "utf-8")
+        from pantau.config import get_settings
+        settings = get_settings().model_copy(deep=True)
+        settings.export.recipients_dir = tmp_path / "layouts"
+    else:
+        layout, settings = load_recipient(recipient), None
+    expected, digests = _reference(store, layout)
+    result = export_week(store, WEEK, recipient, tmp_path / "out", settings=settings)
+    assert result.row_count > 30
+    assert result.csv_path.read_bytes() == expected
+    manifest = json.loads(result.manifest_path.read_text("utf-8"))
+    assert manifest["row_sha256"] == digests
+
+
+def test_safe_column_is_safe_cell_on_every_hostile_text():
+    values = list(HOSTILE) + list(RELIABILITY_HOSTILE) + [
+        None, "", "plain words", " lead", "trail ", "two  spaces", "=1", "\uff1dSUM(A1)",
+        "\u00a0-1", "'@x", "a\u2028b", "a\x1cb", "x\u200by", "\tTAB", "\r\n=1", "ok\u202eko",
+        '"quoted"', "-", "naïve café", "😀 emoji",
+    ]
+    assert safe_column(values).to_pylist() == [safe_cell(v) for v in values]
+    # other input forms: non-text values go through safe_cell one by one
+    assert safe_column([1, None, 2.5]).to_pylist() == ["1", "", "2.5"]
