@@ -92,7 +92,7 @@ def _write_if_absent(home: Path, record: Evidence, body: bytes) -> None:
     target = home / record.path
     if not target.is_file():
         # Owner-only, temp file + rename; a full disk is a WriteError naming the file.
-        write_atomic(target, compress(body), what="evidence file")
+        write_atomic(target, compress(body), what="evidence file", private_parent=True)
 
 
 def archive_many(

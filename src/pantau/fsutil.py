@@ -55,24 +55,27 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: str | Path, data: bytes, *, what: str = "file") -> Path:
+def write_atomic(path: str | Path, data: bytes, *, what: str = "file",
+                 private_parent: bool = False) -> Path:
     """Write `data` to `path` owner-only and atomically (temporary file, fsync, rename).
 
     Raises `WriteError` naming `path` (and saying `what` it is) when the disk is full or the
     directory cannot be written; no temporary or partial file is left in that case.
+    ``private_parent=True`` also tightens an existing parent directory to 0700: only for
+    directories pantau owns (under PANTAU_HOME), never beside a user's own files.
     """
-    return write_atomic_stream(path, (data,), what=what)
+    return write_atomic_stream(path, (data,), what=what, private_parent=private_parent)
 
 
 def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str = "file",
-                        private_parent: bool = True) -> Path:
+                        private_parent: bool = False) -> Path:
     """`write_atomic` for output too big to hold as one `bytes`: `chunks` (e.g. a generator
     rendering a batch of rows at a time) are written to the temporary file one by one, so
     memory stays bounded by the largest chunk.
 
-    ``private_parent=False`` is for a path the user chose (``pantau classify -o``): missing
-    directories are still created 0700, but an existing one (their working directory, /tmp)
-    keeps its mode. An exception raised by `chunks` itself also leaves nothing behind.
+    By default missing directories are created 0700 but an existing one (a user's working
+    directory, /tmp, the folder of an import file) keeps its mode; ``private_parent=True``
+    tightens it too, for directories under PANTAU_HOME. An exception raised by `chunks` itself also leaves nothing behind.
     """
     path = Path(path)
     if private_parent:

@@ -173,7 +173,7 @@ def _write_anchor(store: Store, seq: int, digest: str) -> None:
     """Record the chain head outside the database (atomically): cutting the tail shows."""
     path = _anchor_path(store)
     write_atomic(path, (json.dumps({"seq": seq, "hash": digest}) + "\n").encode("utf-8"),
-                 what="audit head")
+                 what="audit head", private_parent=True)
 
 
 def _decision_rows(store: Store, case_ids: Sequence[str] | None = None) -> list[AuditedDecision]:
