@@ -52,7 +52,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory, prefect_server, model_dir: Pa
     home = tmp_path_factory.mktemp("demo") / "home"
     user_home = tmp_path_factory.mktemp("user") / "pantau-home"
     with pytest.MonkeyPatch.context() as mp:
-        # A user's own PANTAU_HOME (and a stray setting) while the demo runs.
+        # A user's own PANTAU_HOME (and a stray setting) while the demo runs. This module-scoped
+        # fixture runs before conftest's per-test env clean-up, so the environment may already
+        # hold PANTAU_* variables (CI's, a developer's): compare against what was there.
+        USER["env_before"] = {k: v for k, v in os.environ.items()
+                              if k.startswith("PANTAU_") and k not in ENV_SET_HERE}
         mp.setenv("PANTAU_HOME", str(user_home))
         mp.setenv("PANTAU_EXPORT__RECIPIENTS", '["kasn"]')
         get_settings.cache_clear()
@@ -65,6 +69,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, prefect_server, model_dir: Pa
 
 
 USER: dict[str, object] = {}
+ENV_SET_HERE = ("PANTAU_HOME", "PANTAU_EXPORT__RECIPIENTS")
 
 
 def test_the_pipeline_runs_end_to_end(demo) -> None:
@@ -115,7 +120,7 @@ def test_the_demo_home_is_separate_from_pantau_home(demo) -> None:
     user_home = USER["home"]
     assert isinstance(user_home, Path) and not user_home.exists()
     # The user's environment is back as it was after the run; the demo's settings are gone.
-    assert USER["env_after"] == {"PANTAU_HOME": str(user_home),
+    assert USER["env_after"] == {**USER["env_before"], "PANTAU_HOME": str(user_home),
                                  "PANTAU_EXPORT__RECIPIENTS": '["kasn"]'}
 
 

@@ -357,7 +357,12 @@ def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
 
 
 def _select(store: Store, week: IsoWeek, four_eyes: bool) -> list[tuple[str, CaseState]]:
-    states = case_states(store, four_eyes=four_eyes)
+    # A case made exportable in the week has a decision in the week: only those cases' states
+    # are worked out, not the whole history's.
+    touched = [r[0] for r in store.rows(
+        "SELECT DISTINCT case_id FROM decisions WHERE decided_at >= ? AND decided_at < ?",
+        [week.start, week.end])]
+    states = case_states(store, touched, four_eyes=four_eyes) if touched else {}
     chosen = [
         (cid, st) for cid, st in states.items()
         if st.exportable and st.exportable_at is not None
@@ -403,7 +408,8 @@ def _none(value: Any) -> Any:
 
 def _text(series: pd.Series) -> list[Any]:
     """A column's values as str or None (missing values -> None), as `safe_cell` sees them."""
-    return [None if _isna(v) else v for v in series.tolist()]
+    values = series.astype(object)
+    return values.where(values.notna(), None).tolist()
 
 
 def _per_value(values: list[Any], fn: Any) -> list[Any]:
