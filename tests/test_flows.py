@@ -158,7 +158,7 @@ def test_markdown_is_inert() -> None:
 def test_collect_flow_batches_over_http_and_reports(prefect_harness, loopback) -> None:
     from pantau.flows import collect_flow
 
-    state = collect_flow(batch_size=1, classify=False, return_state=True)
+    state = collect_flow(batch_size=1, classify=False, media=False, return_state=True)
     assert state.is_completed(), state.message
     result = state.result()
     run_id, name, tasks = _run(state)
@@ -177,7 +177,7 @@ def test_collect_flow_batches_over_http_and_reports(prefect_harness, loopback) -
     assert f"| telegram | 2 | 2 |" in text
     assert "Refused, hidden or skipped" in text and "private@" in text   # the 403 account
     # Running again collects nothing new (pages commit with DO NOTHING).
-    again = collect_flow(batch_size=1, classify=False)
+    again = collect_flow(batch_size=1, classify=False, media=False)
     assert again["collect"]["new"] == 0
 
 
@@ -189,7 +189,7 @@ def test_collect_flow_one_failing_batch_fails_the_run_not_the_others(
     with Store.open() as store:   # an account on a platform pantau cannot collect from
         store.upsert("accounts", [{"platform": "twitter", "handle": "someone", "nip": "1",
                                    "added_at": utcnow()}], key=["platform", "handle"])
-    state = collect_flow(platforms=["telegram", "twitter"], batch_size=5, classify=False,
+    state = collect_flow(platforms=["telegram", "twitter"], batch_size=5, classify=False, media=False,
                          return_state=True)
     assert state.is_failed()
     with pytest.raises(FlowError, match="1 batch"):
@@ -206,7 +206,7 @@ def test_collect_flow_one_failing_batch_fails_the_run_not_the_others(
 def test_collect_then_classify_subflow(prefect_harness, loopback, tiny_model) -> None:
     from pantau.flows import collect_flow
 
-    state = collect_flow(platforms=["telegram"], return_state=True)
+    state = collect_flow(platforms=["telegram"], media=False, return_state=True)
     assert state.is_completed(), state.message
     result = state.result()
     assert result["classify"]["summary"].model_version == "0.0.0-flowtest"

@@ -100,12 +100,27 @@ def collect_batch(store: Store, http: HttpClient, batch: CollectBatch,
     return summary
 
 
+@task(name="process-media", task_run_name="photos: download and analyse",
+      cache_policy=NO_CACHE, retries=0)
+def process_media(store: Store, settings: Settings, http: HttpClient) -> dict[str, Any]:
+    """Download the new photos of registered ASN's activities and read them (OCR, hands), so
+    classification judges photo posts too (KE-05 / DS-07)."""
+    from .media.download import download_pending_media
+    from .media.pending import analyze_pending
+
+    fetched = download_pending_media(store, settings, http=http, registered_only=True)
+    analysed = analyze_pending(store, settings.home, registered_only=True)
+    get_run_logger().info("photos: %s; %s", fetched, analysed)
+    return {"download": str(fetched), "analysis": str(analysed)}
+
+
 @flow(name="collect", flow_run_name=_collect_run_name, log_prints=False)
 def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                  since: datetime | None = None, classify: bool = True,
-                 shard: int = 0, of: int = 1) -> dict[str, Any]:
+                 shard: int = 0, of: int = 1, media: bool = True) -> dict[str, Any]:
     """Collect registered ASN and watch-listed accounts, `batch_size` accounts per task, then
-    classify what is new (unless `classify` is false). With `of` > 1, only the accounts of
+    download and analyse their new photos (unless `media` is false) and classify what is new
+    (unless `classify` is false). With `of` > 1, only the accounts of
     shard `shard` (0-based) of `of`: N workers given shards 0..N-1 split the work list with
     no overlap or loss (`pantau.sharding`, docs/scaling.md)."""
     logger = get_run_logger()
@@ -124,6 +139,12 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
             else:
                 failed.append((batch, _reason(state)))
                 logger.error("%s failed: %s", batch.label, failed[-1][1])
+        media_error = None
+        if media:
+            media_state = process_media(store, settings, http, return_state=True)
+            if not media_state.is_completed():
+                media_error = _reason(media_state)
+                logger.error("photos failed: %s", media_error)
     report = CollectReport.of(done, failed)
     result: dict[str, Any] = {"collect": report.as_dict()}
     summary, by_rule, classify_error = None, None, None
@@ -136,8 +157,9 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
             classify_error = str(exc)
     _artifact("collect-summary", collect_markdown(report, summary, by_rule, classify_error),
               "Activities collected per platform, flags by rule, errors")
-    if failed or classify_error:
+    if failed or classify_error or media_error:
         raise FlowError(f"{len(failed)} batch(es) failed"
+                         + (f"; photos failed: {media_error}" if media_error else "")
                          + (f"; classification failed: {classify_error}" if classify_error
                             else "") + " (see the collect-summary artifact)")
     return result

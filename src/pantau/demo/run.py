@@ -221,7 +221,7 @@ class Pipeline:
         from ..flows import collect_flow
 
         # Classification runs as its own flow after the photos are analysed (below).
-        return collect_flow(batch_size=COLLECT_BATCH_SIZE, classify=False)
+        return collect_flow(batch_size=COLLECT_BATCH_SIZE, classify=False, media=False)
 
     def media(self, store: Store) -> tuple[Any, Any]:
         from ..media.download import download_pending_media

@@ -271,7 +271,7 @@ class Store:
         return self.con.execute(sql, params or []).df()
 
     def arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
-        result = self.con.execute(sql, params or []).fetch_arrow_table()
+        result = self.con.execute(sql, params or []).to_arrow_table()
         return result
 
     def count(self, table: str) -> int:
