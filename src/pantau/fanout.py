@@ -27,11 +27,11 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from .classify.linking import Linker
 from .classify.model import TextModel
 from .classify.pipeline import (
-    _PENDING_SQL,
+    PENDING_SQL,
     PendingSummary,
-    _classify_batch,
-    _watch_index,
-    _write,
+    classify_rows,
+    watch_index,
+    write_results,
     resolve_threshold,
 )
 from .config import get_settings
@@ -66,7 +66,7 @@ def classify_batch(index: int, rows: list[dict[str, Any]], election: Election, m
                    threshold: float, accounts: dict, posts: dict,
                    photos: dict) -> tuple[list[Flag], dict[str, int]]:
     """Flags of one batch of pending activities; pure computation, no store access."""
-    return _classify_batch(rows, election, _linker(election), _model(model_dir), threshold,
+    return classify_rows(rows, election, _linker(election), _model(model_dir), threshold,
                            accounts, posts, photos)
 
 
@@ -93,8 +93,8 @@ def classify_fanout_flow(batch_size: int | None = None) -> dict[str, Any]:
         for eid in ids:
             election = load_election(store, eid)
             window = stage_window(election)
-            accounts, posts = _watch_index(store, election)
-            frame = store.df(_PENDING_SQL, [window.start, window.end, eid, model.version])
+            accounts, posts = watch_index(store, election)
+            frame = store.df(PENDING_SQL, [window.start, window.end, eid, model.version])
             futures = []
             for index, start in enumerate(range(0, len(frame), size), start=1):
                 rows = frame.iloc[start:start + size].to_dict("records")
@@ -104,12 +104,8 @@ def classify_fanout_flow(batch_size: int | None = None) -> dict[str, Any]:
             logger.info("%s: %d pending in %d batch(es)", eid, len(frame), len(futures))
             for future in futures:
                 flags, done = future.result()
-                _write(store, flags, done, eid, model.version)
-                summary.activities += len(done)
-                summary.flags += len(flags)
-                for f in flags:
-                    summary.flagged += f.flagged
-                    summary.by_rule[f.rule] = summary.by_rule.get(f.rule, 0) + 1
+                write_results(store, flags, done, eid, model.version)
+                summary.record(flags, done)
     logger.info("%d classified, %d flag row(s), %d flagged", summary.activities, summary.flags,
                 summary.flagged)
     return {"model_version": summary.model_version, "elections": summary.elections,

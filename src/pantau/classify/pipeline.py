@@ -139,8 +139,16 @@ class PendingSummary:
     flagged: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
 
+    def record(self, flags: list[Flag], done: dict[str, int]) -> None:
+        """Count one written batch."""
+        self.activities += len(done)
+        self.flags += len(flags)
+        for f in flags:
+            self.flagged += f.flagged
+            self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
 
-_PENDING_SQL = """
+
+PENDING_SQL = """
 SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_author_id,
        a.target_author_handle, a.text, a.created_at, a.observed_at, a.media_count
 FROM activities a
@@ -161,7 +169,7 @@ ORDER BY a.activity_id
 """
 
 
-def _watch_index(store: Store, election: Election) -> tuple[dict, dict]:
+def watch_index(store: Store, election: Election) -> tuple[dict, dict]:
     """(platform, handle or id) -> WatchAccount, and (platform, post id) -> WatchAccount of
     posts written by watch-listed accounts (the targets of likes and shares)."""
     accounts: dict[tuple[str, str], WatchAccount] = {}
@@ -231,26 +239,22 @@ def classify_pending(
         election = load_election(store, eid)
         window = stage_window(election)
         linker = Linker(election)
-        accounts, posts = _watch_index(store, election)
-        frame = store.df(_PENDING_SQL, [window.start, window.end, eid, model.version])
+        accounts, posts = watch_index(store, election)
+        frame = store.df(PENDING_SQL, [window.start, window.end, eid, model.version])
         total = len(frame)
         for start in range(0, total, batch_size):
             batch = frame.iloc[start:start + batch_size].to_dict("records")
             photos = activity_photos(store, [r["activity_id"] for r in batch])
-            flags, done = _classify_batch(batch, election, linker, model, threshold,
+            flags, done = classify_rows(batch, election, linker, model, threshold,
                                           accounts, posts, photos)
-            _write(store, flags, done, eid, model.version)
-            summary.activities += len(done)
-            summary.flags += len(flags)
-            for f in flags:
-                summary.flagged += f.flagged
-                summary.by_rule[f.rule] = summary.by_rule.get(f.rule, 0) + 1
+            write_results(store, flags, done, eid, model.version)
+            summary.record(flags, done)
             if progress is not None:
                 progress(min(start + batch_size, total), total)
     return summary
 
 
-def _classify_batch(rows: list[dict[str, Any]], election: Election, linker: Linker,
+def classify_rows(rows: list[dict[str, Any]], election: Election, linker: Linker,
                     model: TextModel, threshold: float, accounts: dict, posts: dict,
                     photos: dict[str, list[ImageAnalysis]] | None = None,
                     ) -> tuple[list[Flag], dict[str, int]]:
@@ -346,7 +350,7 @@ def flags_table(flags: Sequence[Flag], classified_at: datetime) -> pa.Table:
     return pa.table(cols, schema=_FLAG_SCHEMA)
 
 
-def _write(store: Store, flags: list[Flag], done: dict[str, int], election_id: str,
+def write_results(store: Store, flags: list[Flag], done: dict[str, int], election_id: str,
            version: str) -> None:
     now = timeutil.utcnow()
     classified = pa.table({
@@ -363,5 +367,6 @@ def _write(store: Store, flags: list[Flag], done: dict[str, int], election_id: s
                      key=["activity_id", "election_id", "model_version"], update=True)
 
 
-__all__ = ["PendingSummary", "classify_pending", "classify_texts", "flags_table", "prepare",
-           "resolve_threshold", "strongest"]
+__all__ = ["PENDING_SQL", "PendingSummary", "classify_pending", "classify_rows",
+           "classify_texts", "flags_table", "prepare", "resolve_threshold", "strongest",
+           "watch_index", "write_results"]
