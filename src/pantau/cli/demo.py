@@ -89,7 +89,7 @@ def print_summary(summary: DemoSummary, console: Console = out) -> None:
                       "  or run it headless now:\n"
                       f"  PANTAU_HOME={home} jupyter execute notebooks/01-review-queue.ipynb",
                       soft_wrap=True)
-    console.print(f"  PANTAU_HOME={home} pantau review queue", soft_wrap=True)
+    console.print(f"  PANTAU_HOME={home} pantau review list", soft_wrap=True)
     if summary.prefect is not None and summary.prefect.home is not None:
         console.print("  The flow runs and their artifacts: "
                       f"PREFECT_HOME={shlex.quote(str(summary.prefect.home))} "
