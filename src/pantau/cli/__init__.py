@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import __version__
+from ..csvsafe import printable
 from ..errors import PantauError
 
 app = typer.Typer(
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except PantauError as exc:
-        err.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
+        # Messages quote user data (file contents, URLs): never let it drive the terminal.
+        err.print(Text.assemble(("error: ", "bold red"), printable(str(exc))), soft_wrap=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
