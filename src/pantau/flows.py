@@ -105,13 +105,11 @@ def collect_batch(store: Store, http: HttpClient, batch: CollectBatch,
 def process_media(store: Store, settings: Settings, http: HttpClient) -> dict[str, Any]:
     """Download the new photos of registered ASN's activities and read them (OCR, hands), so
     classification judges photo posts too (KE-05 / DS-07)."""
-    from .media.download import download_pending_media
-    from .media.pending import analyze_pending
+    from .media.stage import process_pending_media
 
-    fetched = download_pending_media(store, settings, http=http, registered_only=True)
-    analysed = analyze_pending(store, settings.home, registered_only=True)
-    get_run_logger().info("photos: %s; %s", fetched, analysed)
-    return {"download": str(fetched), "analysis": str(analysed)}
+    summary = process_pending_media(store, settings, http=http, registered_only=True)
+    get_run_logger().info("photos: %s", summary.to_dict())
+    return summary.to_dict()
 
 
 @flow(name="collect", flow_run_name=_collect_run_name, log_prints=False)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from .. import __version__
 from ..csvsafe import printable
 from ..errors import PantauError
+from ._common import err
 
 app = typer.Typer(
     name="pantau",
@@ -26,7 +26,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
 def _version(value: bool) -> None:

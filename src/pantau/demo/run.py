@@ -224,15 +224,12 @@ class Pipeline:
         return collect_flow(batch_size=COLLECT_BATCH_SIZE, classify=False, media=False)
 
     def media(self, store: Store) -> tuple[Any, Any]:
-        from ..media.download import download_pending_media
-        from ..media.pending import analyze_pending
+        from ..media.stage import process_pending_media
 
-        settings = get_settings()
         # Only what the classifier reads: photos of registered ASN accounts' activities, not
         # every poster of the watch-listed campaign accounts.
-        downloaded = download_pending_media(store, settings, registered_only=True)
-        analysed = analyze_pending(store, settings.home, registered_only=True)
-        return downloaded, analysed
+        summary = process_pending_media(store, get_settings(), registered_only=True)
+        return summary.download, summary.analysis
 
     def classify(self) -> dict[str, Any]:
         from ..flows import classify_flow

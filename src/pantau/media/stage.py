@@ -40,18 +40,22 @@ def process_pending_media(
     limit: int | None = None,
     ocr: bool = True,
     detector: HandDetector | None = None,
+    registered_only: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> MediaStageSummary:
     """Download the pending photos (unless `download` is false), then analyse every archived
-    photo not analysed yet. `progress(step, done, total)` with step "download" / "analyze"."""
+    photo not analysed yet. `registered_only`: only photos of registered ASN accounts'
+    activities (what the classifier reads), not every poster of the watch-listed accounts.
+    `progress(step, done, total)` with step "download" / "analyze"."""
     fetched = (
         download_pending_media(
-            store, settings, http=http, limit=limit,
+            store, settings, http=http, limit=limit, registered_only=registered_only,
             progress=(lambda d, t: progress("download", d, t)) if progress else None)
         if download else DownloadSummary()
     )
     analysed = analyze_pending(
         store, settings.home, limit=limit, detector=detector, ocr=ocr,
+        registered_only=registered_only,
         progress=(lambda d, t: progress("analyze", d, t)) if progress else None)
     return MediaStageSummary(fetched, analysed)
 
