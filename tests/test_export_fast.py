@@ -14,11 +14,11 @@ import pytest
 
 from pantau.csvsafe import render_csv, safe_cell, safe_column
 from pantau.export import (
-    FIELDS, _field_values, _notes, _select, export_week, load_recipient, parse_recipient,
-    parse_week,
+    FIELDS, _field_values, export_week, load_recipient, parse_recipient, parse_week,
 )
 from pantau.reliability.hostile import HOSTILE as RELIABILITY_HOSTILE
-from pantau.review import cases_frame, decide
+from pantau.review import _decision_rows, case_state, cases_frame, decide
+from pantau.timeutil import to_utc
 from review_helpers import add_telegram_post, wib, world_store  # noqa: F401  (fixture)
 from test_export_weekly import HOSTILE
 
@@ -29,14 +29,36 @@ EVERY_FIELD = "[recipient]\nname = \"all\"\ndate_format = \"%d %b %Y %H:%M:%S\"\
         f"[[columns]]\nfield = \"{f}\"\nheader = \"{f}\"\n\n" for f in FIELDS)
 
 
+def _selected(store, four_eyes: bool):
+    """(case id, state) of the cases made exportable in the week, in export order, and their
+    notes: from the Python definition `review.case_state`, one case at a time."""
+    iso = parse_week(WEEK)
+    history: dict[str, list] = {}
+    for d in _decision_rows(store):
+        history.setdefault(d.case_id, []).append(d)
+    chosen = []
+    for cid, decisions in history.items():
+        state = case_state(decisions, four_eyes)
+        if state.exportable and iso.start <= to_utc(state.exportable_at) < iso.end:
+            chosen.append((cid, state))
+    chosen.sort(key=lambda item: (item[1].exportable_seq, item[0]))
+    notes = {}
+    for cid, state in chosen:
+        run: list[str] = []
+        for d in history[cid]:
+            if d.seq > state.exportable_seq:
+                break
+            run = [] if d.verdict != "confirmed" else run + ([d.note] if d.note else [])
+        notes[cid] = " | ".join(run)
+    return chosen, notes
+
+
 def _reference(store, layout, four_eyes: bool = False) -> tuple[bytes, dict[str, str]]:
     """The export's CSV and row digests computed one case at a time (the original way)."""
-    iso = parse_week(WEEK)
-    selected = _select(store, iso, four_eyes)
+    selected, notes = _selected(store, four_eyes)
     ids = [cid for cid, _ in selected]
     frame = cases_frame(store, case_ids=ids)
     by_id = {r["case_id"]: r for r in frame.to_dict("records")}
-    notes = _notes(store, selected)
     rows, digests = [], {}
     for cid, state in selected:
         row = {k: (None if v is None or v != v else v) for k, v in by_id[cid].items()}
@@ -77,6 +99,7 @@ def test_bulk_export_matches_the_row_by_row_definition(hostile_week, tmp_path, r
     expected, digests = _reference(store, layout)
     result = export_week(store, WEEK, recipient, tmp_path / "out", settings=settings)
     assert result.row_count > 30
+    open("/tmp/exp.csv","wb").write(expected); open("/tmp/got.csv","wb").write(result.csv_path.read_bytes())
     assert result.csv_path.read_bytes() == expected
     manifest = json.loads(result.manifest_path.read_text("utf-8"))
     assert manifest["row_sha256"] == digests

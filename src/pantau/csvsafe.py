@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -53,13 +54,27 @@ def _re2_class(chars: Iterable[str]) -> str:
 
 
 @functools.cache
+def _every_character() -> str:
+    """Every Unicode scalar value (no surrogates: no UTF-8 text holds them), as one str."""
+    codes = np.arange(0x110000, dtype="<u4")
+    return codes[(codes < 0xD800) | (codes >= 0xE000)].tobytes().decode("utf-32-le")
+
+
+@functools.cache
+def blanks() -> str:
+    """Every character `str.split()` splits on, in code point order. Python's ``\\s`` in a
+    str pattern is that same set (Unicode whitespace), so one C-speed scan finds them."""
+    return "".join(re.findall(r"\s", _every_character()))
+
+
+@functools.cache
 def _unchanged_pattern() -> str:
     """RE2 pattern of a cell `safe_cell` returns unchanged: empty, or not starting with a
     blank, quote or trigger, and holding no character it rewrites (whitespace as `str.split`
     sees it, controls, bidi overrides) except single spaces between words. Derived from the
     patterns above so the rules stay defined once; built on first use (a scan of Unicode)."""
-    rewritten = [c for c in map(chr, range(0x110000))
-                 if c.isspace() or _CONTROL.match(c) or _BIDI.match(c)]
+    every = _every_character()
+    rewritten = [*blanks(), *_CONTROL.findall(every), *_BIDI.findall(every)]
     x = _re2_class(rewritten)
     xl = _re2_class(rewritten + list(_LEADING) + sorted(_TRIGGERS))
     return f"^(?:[^{xl}][^{x}]*(?: [^{x}]+)*)?$"

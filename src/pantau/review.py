@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import evidence as evidence_archive
+from . import review_sql
 from .config import Settings, get_settings
 from .errors import AuditError, EvidenceError, ReviewError
 from .fsutil import write_atomic
@@ -52,12 +53,33 @@ GENESIS_HASH = "0" * 64
 STATUSES = ("open", "confirmed", "dismissed", "needs_more_info", "awaiting_second", "all")
 EXCERPT_CHARS = 160
 
+_DEC_CTE = """dec AS (
+    SELECT case_id, count(*) AS n_decisions,
+           arg_max(verdict, seq) AS last_verdict,
+           arg_max(reviewer, seq) AS last_reviewer,
+           arg_max(decided_at, seq) AS last_decided_at,
+           min(decided_at) AS first_decided_at
+    FROM decisions GROUP BY case_id
+)"""
+_DEC_COLUMNS = """,
+       coalesce(d.n_decisions, 0) AS n_decisions, d.last_verdict, d.last_reviewer,
+       d.last_decided_at, d.first_decided_at"""
+_DEC_JOIN = "LEFT JOIN dec d ON d.case_id = f.case_id\n"
+
+
 # The newest flag row of every case (the latest model's view), the ASN behind the actor (a
 # platform-id match beats a handle match; handles are stored lower case without '@'), and
 # the decision summary. Everything the queue, a case page and the export show comes from here.
-CASES_SQL = """
+def cases_sql(*, decisions: bool = True, flags_where: str = "true") -> str:
+    """`CASES_SQL`; without the decision summary columns when `decisions` is False (the
+    export has its own, and summarising every decision costs a pass over the table), and
+    only for the flags matching `flags_where` (a condition on ``flags``)."""
+    dec_cte, dec_cols, dec_join = ",\n" + _DEC_CTE, _DEC_COLUMNS, _DEC_JOIN
+    if not decisions:
+        dec_cte = dec_cols = dec_join = ""
+    return f"""
 WITH latest_flag AS (
-    SELECT * FROM flags
+    SELECT * FROM flags WHERE {flags_where}
     QUALIFY row_number() OVER (
         PARTITION BY case_id ORDER BY classified_at DESC, model_version DESC) = 1
 ),
@@ -80,15 +102,7 @@ linked AS (
     )
     QUALIFY row_number() OVER (
         PARTITION BY activity_id ORDER BY by_handle, account_handle) = 1
-),
-dec AS (
-    SELECT case_id, count(*) AS n_decisions,
-           arg_max(verdict, seq) AS last_verdict,
-           arg_max(reviewer, seq) AS last_reviewer,
-           arg_max(decided_at, seq) AS last_decided_at,
-           min(decided_at) AS first_decided_at
-    FROM decisions GROUP BY case_id
-)
+){dec_cte}
 SELECT f.case_id, f.election_id, e.name AS election_name, f.rule, f.stage, f.candidate,
        array_to_string(c.names, ' – ') AS candidate_names,
        f.confidence, f.flagged, f.model_version, f.reason_id, f.reason_en,
@@ -99,9 +113,7 @@ SELECT f.case_id, f.election_id, e.name AS election_name, f.rule, f.stage, f.can
        coalesce(a.created_at, a.observed_at) AS acted_at,
        a.created_at IS NULL AS acted_at_is_observed,
        a.evidence_id, ev.path AS evidence_path,
-       p.nip, p.nama, p.jabatan, p.golongan, p.instansi, p.unit_kerja, p.wilayah,
-       coalesce(d.n_decisions, 0) AS n_decisions, d.last_verdict, d.last_reviewer,
-       d.last_decided_at, d.first_decided_at
+       p.nip, p.nama, p.jabatan, p.golongan, p.instansi, p.unit_kerja, p.wilayah{dec_cols}
 FROM latest_flag f
 LEFT JOIN activities a ON a.activity_id = f.activity_id
 LEFT JOIN elections e ON e.election_id = f.election_id
@@ -109,8 +121,10 @@ LEFT JOIN candidates c ON c.election_id = f.election_id AND c.number = f.candida
 LEFT JOIN linked l ON l.activity_id = f.activity_id
 LEFT JOIN asn p ON p.nip = l.nip
 LEFT JOIN evidence ev ON ev.sha256 = a.evidence_id
-LEFT JOIN dec d ON d.case_id = f.case_id
-"""
+{dec_join}"""
+
+
+CASES_SQL = cases_sql()
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -298,29 +312,28 @@ def verify_audit(store: Store, *, raise_on_error: bool = False) -> AuditReport:
     is not the previous row's hash (deleted, reordered or inserted out of chain), and a chain
     shorter than a head recorded in the anchor file or an export manifest (cut at the end).
     """
-    rows = _decision_rows(store)
+    count, head_seq, head_hash, suspects = review_sql.chain_suspects(store, GENESIS_HASH)
     problems: list[AuditProblem] = []
     warnings: list[str] = []
-    prev_hash, prev_seq = GENESIS_HASH, None
-    by_seq: dict[int, str] = {}
-    for d in rows:
-        by_seq[d.seq] = d.hash
-        if d.prev_hash != prev_hash:
-            after = f"decision #{prev_seq}" if prev_seq is not None else "the start of the chain"
+    # SQL re-hashes every row at once; only the rows it flags are judged here, with the
+    # Python hash (the definition). Each row is checked against the stored hash of the row
+    # before it, so one edited row is one problem, not a cascade.
+    for (seq, case_id, verdict, reviewer, note, decided_at, prev_hash, digest, before_seq,
+         before_hash) in suspects:
+        if prev_hash != (before_hash if before_seq is not None else GENESIS_HASH):
+            after = f"decision #{before_seq}" if before_seq is not None else \
+                "the start of the chain"
             problems.append(AuditProblem(
-                d.seq, "broken_link",
+                seq, "broken_link",
                 f"prev_hash does not match {after}: a decision was deleted, reordered or "
                 "inserted out of chain",
             ))
-        expected = decision_hash(
-            d.prev_hash, d.seq, d.case_id, d.verdict, d.reviewer, d.note, d.decided_at
-        )
-        if d.hash != expected:
+        expected = decision_hash(prev_hash, seq, case_id, verdict, reviewer, note,
+                                 to_utc(decided_at))
+        if digest != expected:
             problems.append(AuditProblem(
-                d.seq, "altered", "the row's content does not match its hash (edited in place)"
+                seq, "altered", "the row's content does not match its hash (edited in place)"
             ))
-        # Go on from the stored hash: one edited row is one problem, not a cascade.
-        prev_hash, prev_seq = d.hash, d.seq
 
     heads: list[tuple[str, int, str]] = []
     anchor = _anchor_path(store)
@@ -330,15 +343,17 @@ def verify_audit(store: Store, *, raise_on_error: bool = False) -> AuditReport:
             heads.append((str(anchor), int(data["seq"]), str(data["hash"])))
         except (ValueError, KeyError, TypeError):
             problems.append(AuditProblem(None, "anchor", f"{anchor}: unreadable head record"))
-    elif rows:
+    elif count:
         warnings.append(f"{anchor}: no head record beside the database; a cut at the end of "
                         "the chain would go unnoticed")
-    for export_id, path, manifest in store.rows(
-        "SELECT export_id, path, manifest FROM exports ORDER BY created_at"
+    # Only the recorded head is read (by DuckDB): a manifest of a big export is ~100 MB.
+    for path, seq, digest in store.rows(
+        "SELECT path, CAST(json_extract(manifest, '$.audit_head.seq') AS BIGINT), "
+        "json_extract_string(manifest, '$.audit_head.hash') FROM exports ORDER BY created_at"
     ):
-        head = json.loads(manifest).get("audit_head") or {}
-        if head.get("seq") is not None:
-            heads.append((f"export {path}", int(head["seq"]), str(head["hash"])))
+        if seq is not None:
+            heads.append((f"export {path}", int(seq), str(digest)))
+    by_seq = review_sql.hashes_at(store, sorted({seq for _, seq, _ in heads}))
     for source, seq, digest in heads:
         if seq not in by_seq:
             problems.append(AuditProblem(
@@ -350,9 +365,9 @@ def verify_audit(store: Store, *, raise_on_error: bool = False) -> AuditReport:
             ))
 
     report = AuditReport(
-        n_decisions=len(rows),
-        head_seq=rows[-1].seq if rows else None,
-        head_hash=rows[-1].hash if rows else GENESIS_HASH,
+        n_decisions=count,
+        head_seq=head_seq,
+        head_hash=head_hash if count else GENESIS_HASH,
         problems=problems,
         warnings=warnings,
     )
@@ -418,10 +433,14 @@ def case_states(
     """`case_state` for every decided case (or the given ones); undecided cases are absent."""
     if four_eyes is None:
         four_eyes = get_settings().review.four_eyes
-    grouped: dict[str, list[Decision]] = {}
-    for d in _decision_rows(store, case_ids):
-        grouped.setdefault(d.case_id, []).append(d)
-    return {cid: case_state(ds, four_eyes) for cid, ds in grouped.items()}
+    table = review_sql.case_state_table(store, case_ids, four_eyes, _person_key)
+    return {
+        row["case_id"]: CaseState(
+            row["status"], row["exportable_seq"] is not None,
+            to_utc(row["exportable_at"]) if row["exportable_at"] is not None else None,
+            row["exportable_seq"], tuple(row["confirmed_by"]))
+        for row in table.to_pylist()
+    }
 
 
 # --- the queue -------------------------------------------------------------------------------

@@ -21,25 +21,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 # for str.split() (ASCII control characters such as \x1e are).
 BREAK = "\ue000"
 _BREAK_BYTES = BREAK.encode("utf-8")
+_BR = re.compile(rb"<br[ /\t\r\n]*>")  # "<brx" or "<br class=..." are not breaks
 
 
 def mark_breaks(html: bytes) -> bytes:
     """Replace every ``<br>``, ``<br/>``, ``<br />`` with the BREAK marker (bytes in and out).
 
-    One split over the bytes (both platforms write the tag in lower case): cheaper than a
-    regex, or than one search per spelling.
+    One compiled-regex pass over the bytes (both platforms write the tag in lower case): the
+    pattern starts with a literal, so the scan runs at C speed, about half the cost of
+    splitting on ``<br`` and checking each part in Python.
     """
-    parts = html.split(b"<br")
-    if len(parts) == 1:
-        return html
-    out = [parts[0]]
-    for part in parts[1:]:
-        end = part.find(b">")
-        if end < 0 or part[:end].strip(b" /\t\r\n"):
-            out.append(b"<br" + part)  # not a <br> tag after all (e.g. "<brx")
-        else:
-            out.append(_BREAK_BYTES + part[end + 1:])
-    return b"".join(out)
+    return _BR.sub(_BREAK_BYTES, html)
 
 
 def collapse(raw: str) -> str:

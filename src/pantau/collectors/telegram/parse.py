@@ -19,18 +19,20 @@ A message that cannot be read (no id, no time: a truncated page) goes to ``Parse
 the rest still parse. A body that is not a Telegram page at all raises `ParseError`.
 
 Speed (``bench/bench_parse_telegram.py``): the raw bytes are trimmed before parsing (the page
-head and the inline SVG bubble tails carry no content, ``<br>`` becomes a marker in one pass),
-and the whole page is read with ONE CSS query: its results arrive in document order, so each
-message's parts follow the message node and are dispatched on their class. Selectors for rare
-features (polls, voice, ...) are only added when the page contains them at all; a rare
-container's parts are looked up inside it.
+head, the scripts after ``</main>``, the avatar blocks and the inline SVG bubble tails carry no
+content; ``<br>`` becomes a marker in one pass), and the whole page is read with ONE CSS query:
+its results arrive in document order, so each message's parts follow the message node and are
+dispatched on their class. Selectors for rare features (polls, voice, forwards, ...) are only
+added when the page contains them at all, found in one regex pass; a rare container's parts
+are looked up inside it. Every full scan of the bytes costs tens of microseconds and every
+selector one walk of the tree, so both are counted.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,7 +42,7 @@ from ...errors import ParseError
 from ...records import Activity, ActivityType, Media, Platform
 from ...timeutil import parse_iso, utcnow
 from ..base import ItemProblem, Parsed
-from ..htmltext import link_or_tag, mark_breaks, node_text
+from ..htmltext import collapse, link_or_tag, mark_breaks
 
 BASE_URL = "https://t.me"
 PAGE_SIZE = 20  # messages on a full t.me/s page; a shorter page without "more" is the oldest
@@ -54,26 +56,32 @@ _MESSAGE = "div.tgme_widget_message[data-post]"
 # preview's title) are looked up inside the container instead: cheaper than making every
 # node of the page match more selectors.
 _ALWAYS = (
-    ".tgme_widget_message_forwarded_from_name", ".tgme_widget_message_text",
-    ".tgme_widget_message_text a[href]", ".tgme_widget_message_photo_wrap",
-    ".tgme_widget_message_views", ".tgme_widget_message_date time[datetime]",
+    ".tgme_widget_message_text", ".tgme_widget_message_text a[href]",
+    ".tgme_widget_message_photo_wrap", ".tgme_widget_message_views",
+    ".tgme_widget_message_date time[datetime]",
 )
 _OPTIONAL = {
     b"edited": (".tgme_widget_message_meta",),
-    b"tgme_widget_message_from_author": (".tgme_widget_message_from_author",),
-    b"_player": (
-        ".tgme_widget_message_video_player", ".tgme_widget_message_roundvideo_player",
-        ".tgme_widget_message_voice_player",
-    ),
-    b"sticker": (
-        ".tgme_widget_message_sticker", ".tgme_widget_message_tgsticker_image",
-        "video.tgme_widget_message_videosticker",
-    ),
-    b"tgme_widget_message_document_wrap": (".tgme_widget_message_document_wrap",),
-    b"tgme_widget_message_link_preview": (".tgme_widget_message_link_preview",),
-    b"tgme_widget_message_poll": (".tgme_widget_message_poll", ".tgme_widget_message_voters"),
     b"message_media_not_supported": (".message_media_not_supported",),
 }
+# The same for class names (less their "tgme_widget_message_" prefix), all found in ONE regex
+# pass (`_RARE`): a full scan costs about as much whatever the needle, so one pass for all
+# beats one `in` each ("reply" adds no selector: it says whether `_replies` must run).
+_OPTIONAL_CLASSES: dict[bytes, tuple[str, ...]] = {
+    b"reply": (),
+    b"forwarded_from_name": (".tgme_widget_message_forwarded_from_name",),
+    b"from_author": (".tgme_widget_message_from_author",),
+    b"video_player": (".tgme_widget_message_video_player",),
+    b"roundvideo_player": (".tgme_widget_message_roundvideo_player",),
+    b"voice_player": (".tgme_widget_message_voice_player",),
+    b"sticker": (".tgme_widget_message_sticker",),
+    b"tgsticker_image": (".tgme_widget_message_tgsticker_image",),
+    b"videosticker": ("video.tgme_widget_message_videosticker",),
+    b"document_wrap": (".tgme_widget_message_document_wrap",),
+    b"link_preview": (".tgme_widget_message_link_preview",),
+    b"poll": (".tgme_widget_message_poll", ".tgme_widget_message_voters"),
+}
+_RARE = re.compile(rb"tgme_widget_message_(" + b"|".join(_OPTIONAL_CLASSES) + rb")")
 # Class token -> role in the dispatch below (first known token of a node wins).
 _ROLE = {
     "tgme_widget_message_from_author": "signature",
@@ -111,22 +119,29 @@ def parse_views(text: str | None) -> int | None:
     """'37.2K' -> 37200, '1.2M' -> 1200000, '905' -> 905; None for no or unreadable text."""
     if not text:
         return None
+    if text.isdecimal():
+        return int(text)
     match = _VIEWS.match(text.strip().replace("\xa0", ""))
     if not match:
         return None
     number, suffix = match.groups()
-    try:
-        value = Decimal(number.replace(",", "")) * _MULTIPLIER[suffix.upper()]
-    except InvalidOperation:
+    # Exact integer arithmetic (no float rounding, and cheaper than Decimal): "37.2" with
+    # "K" is 372 * 1000 // 10, truncated like int(Decimal("37.2") * 1000).
+    whole, _, fraction = number.replace(",", "").partition(".")
+    if "." in fraction or not (whole or fraction):
         return None
-    return int(value)
+    return int(whole + fraction) * _MULTIPLIER[suffix.upper()] // 10 ** len(fraction)
 
 
-def background_url(node: LexborNode | None) -> str | None:
-    """The URL in a ``style="background-image:url('…')"``; protocol-relative made https."""
+def background_url(
+    node: LexborNode | None, attrs: dict[str, str | None] | None = None
+) -> str | None:
+    """The URL in a ``style="background-image:url('…')"``; protocol-relative made https.
+
+    `attrs` are the node's attributes when the caller already has them."""
     if node is None:
         return None
-    style = node.attributes.get("style") or ""
+    style = (attrs if attrs is not None else node.attributes).get("style") or ""
     start = style.find("background-image")
     start = style.find("url(", start) if start >= 0 else -1
     if start < 0:
@@ -151,32 +166,61 @@ def _post_ref(href: str | None) -> tuple[str | None, int | None]:
     return parts[0], msg
 
 
-def _cut(body: bytes, start: bytes, end: bytes) -> bytes:
-    """`body` without every ``start … end`` span (non-nested)."""
-    if start not in body:
+def _cut(body: bytes, start: bytes, end: bytes, unless: bytes | None = None) -> bytes:
+    """`body` without every ``start … end`` span (up to the first `end`). A span holding
+    `unless` (a nested element that `end` would close first) is kept whole."""
+    j = body.find(start)
+    if j < 0:
         return body
     out: list[bytes] = []
     i = 0
-    while (j := body.find(start, i)) >= 0:
+    while j >= 0:
         k = body.find(end, j)
         if k < 0:
             break
-        out.append(body[i:j])
-        i = k + len(end)
+        if unless is None or body.find(unless, j + len(start), k) < 0:
+            out.append(body[i:j])
+            i = k + len(end)
+        j = body.find(start, k + len(end))
     out.append(body[i:])
     return b"".join(out)
 
 
 def _prepare(body: bytes | str) -> bytes:
+    """The bytes worth parsing: never-read blocks cut (each node costs parse time and one visit
+    per selector of the query), ``<br>`` marked."""
     data = body.encode("utf-8") if isinstance(body, str) else body
     main = data.find(b"<main")
     if main > 0:
-        data = data[main:]  # <head> and the channel header hold no messages
+        # <head> and the channel header hold no messages, and only scripts follow </main>
+        # ("tgsticker.js" among them would add the sticker selectors).
+        end = data.rfind(b"</main>")
+        data = data[main:end] if end > main else data[main:]
+    # The avatar (a link, an icon, an image with a long URL) of every message; kept whole if
+    # it ever nests a <div>, which its first </div> would not close.
+    data = _cut(data, b'<div class="tgme_widget_message_user">', b"</div>", b"<div")
     return mark_breaks(_cut(data, b"<svg", b"</svg>"))
 
 
+@lru_cache(maxsize=512)  # bounded: a photo's class string carries its ids
+def _role(classes: str) -> str | None:
+    """The role of the first class token with one, or None (cached: most class strings
+    recur on every message)."""
+    for token in classes.split():
+        role = _ROLE.get(token)
+        if role:
+            return role
+    return None
+
+
+def _text(node: LexborNode | None) -> str:
+    """`htmltext.node_text`, with lexbor's own text_content: one buffer and one decode, not
+    one per text node."""
+    return collapse(node.text_lexbor()) if node is not None else ""
+
+
 def _first_text(node: LexborNode, selector: str) -> str:
-    return node_text(node.css_first(selector))
+    return _text(node.css_first(selector))
 
 
 class _Reader:
@@ -199,11 +243,7 @@ class _Reader:
         if node.tag == "time":
             self.time = self.time or attrs.get("datetime")
             return
-        role = None
-        for token in (attrs.get("class") or "").split():
-            role = _ROLE.get(token)
-            if role:
-                break
+        role = _role(attrs.get("class") or "")
         if role is None:
             if node.tag == "a":  # a link inside the message text
                 url, tag = link_or_tag(node, attrs)
@@ -219,18 +259,18 @@ class _Reader:
     ) -> None:
         if role == "text":
             if self.text is None:  # the outer one; an album caption nests a second
-                self.text = node_text(node)
+                self.text = _text(node)
         elif role == "views":
-            self.views = parse_views(node_text(node))
+            self.views = parse_views(_text(node))
         elif role == "meta":
-            if "edited" in node.text(deep=True):
+            if "edited" in node.text_lexbor():
                 self.extra["edited"] = True
         elif role == "signature":
-            self.extra["author_signature"] = node_text(node)
+            self.extra["author_signature"] = _text(node)
         elif role == "forward":
             self.forward = node
         elif role == "photo":
-            url = background_url(node)
+            url = background_url(node, attrs)
             if url:
                 self.media.append(Media(url=url, kind="photo"))
         elif role in _PLAYER_PARTS:
@@ -245,7 +285,7 @@ class _Reader:
                 self.extra["voice_duration"] = _first_text(
                     node, ".tgme_widget_message_voice_duration")
         elif role == "sticker":
-            url = attrs.get("data-webp") or attrs.get("src") or background_url(node) or ""
+            url = attrs.get("data-webp") or attrs.get("src") or background_url(node, attrs) or ""
             self.media.append(Media(url=url, kind="sticker"))
         elif role == "document":
             self.documents.append({
@@ -279,7 +319,7 @@ class _Reader:
             }
         elif role == "voters":  # in the footer, after the poll
             if self.poll is not None:
-                self.poll["voters"] = parse_views(node_text(node).split(" ")[0])
+                self.poll["voters"] = parse_views(_text(node).split(" ")[0])
         elif role == "unsupported":
             self.extra["unsupported_media"] = True
 
@@ -307,7 +347,7 @@ def _message(
     forwarded_from = target_id = target_author_id = target_author_handle = None
     if r.forward is not None:
         kind = ActivityType.SHARE
-        name = node_text(r.forward)
+        name = _text(r.forward)
         href = r.forward.attributes.get("href")
         f_chan, f_id = _post_ref(href)
         extra["forwarded_from_name"] = name
@@ -382,14 +422,18 @@ def _replies(tree: LexborHTMLParser) -> dict[str, str]:
 
 
 def _grouped(
-    tree: LexborHTMLParser, data: bytes
+    tree: LexborHTMLParser, data: bytes, classes: set[bytes]
 ) -> list[tuple[dict[str, str | None], list[tuple[LexborNode, dict[str, str | None]]]]]:
     """Every message with its matching descendants, from ONE query over the document.
 
-    Results come in document order, so each message's parts follow it until the next one."""
+    `classes` are the `_OPTIONAL_CLASSES` keys found in `data`. Results come in document
+    order, so each message's parts follow it until the next one."""
     selectors = [_MESSAGE, *_ALWAYS]
     for marker, extra in _OPTIONAL.items():
         if marker in data:
+            selectors.extend(extra)
+    for name, extra in _OPTIONAL_CLASSES.items():
+        if name in classes:
             selectors.extend(extra)
     groups: list[tuple[dict[str, str | None], list[tuple[LexborNode, dict[str, str | None]]]]]
     groups = []
@@ -408,9 +452,10 @@ def parse_channel_page(
     """Parse a ``t.me/s/<channel>`` page (or a fragment of its messages) into activities."""
     observed = observed_at or utcnow()
     data = _prepare(body)
+    classes = set(_RARE.findall(data))
     tree = LexborHTMLParser(data)
-    replies = _replies(tree) if b"tgme_widget_message_reply" in data else {}
-    groups = _grouped(tree, data)
+    replies = _replies(tree) if b"reply" in classes else {}
+    groups = _grouped(tree, data, classes)
     if not groups and tree.css_first(".tgme_channel_history, .tgme_widget_message_wrap") is None:
         if tree.css_first(".tgme_page, .tgme_page_extra") is not None:
             raise ParseError(
@@ -435,7 +480,7 @@ def parse_channel_page(
     if parsed.activities:
         parsed.info["channel"] = parsed.activities[0].actor_handle
         # The channel's display name, the same on every message: read once, not per message.
-        parsed.info["channel_title"] = node_text(
+        parsed.info["channel_title"] = _text(
             tree.css_first(".tgme_widget_message_owner_name")) or None
     else:
         main = tree.css_first("main[data-url]")
