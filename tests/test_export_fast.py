@@ -114,3 +114,24 @@ def test_safe_column_is_safe_cell_on_every_hostile_text():
     assert safe_column(values).to_pylist() == [safe_cell(v) for v in values]
     # other input forms: non-text values go through safe_cell one by one
     assert safe_column([1, None, 2.5]).to_pylist() == ["1", "", "2.5"]
+
+
+@pytest.mark.parametrize("fmt, zone", [
+    ("%Y-%m-%d %H:%M", "Asia/Jakarta"), ("%d/%m/%Y %H.%M.%S WIB", "Europe/Berlin"),
+    ("%%%Y%%", "America/New_York"), ("tanggal", "Asia/Makassar"), ("%d %b %Y", "Asia/Jayapura"),
+])
+def test_time_columns_match_python_strftime_across_zones_and_dst(fmt, zone):
+    """The bulk time formatting (Arrow date parts, or Python for other directives) gives what
+    `_fmt_time` gives for each value, across daylight-saving changes, with nulls empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    from pantau.export import Recipient, _fmt_time, _times
+
+    raw = np.datetime64("2024-03-10T03:00:00", "us") + (
+        np.arange(3_000) * 9_700_000_003).astype("timedelta64[us]")
+    stamps = pa.concat_arrays([pa.array(raw, pa.timestamp("us", tz="UTC")),
+                               pa.array([None], pa.timestamp("us", tz="UTC"))])
+    layout = Recipient("x", "x", (), date_format=fmt, timezone=zone)
+    assert _times(stamps, layout).to_pylist() == [_fmt_time(v, layout)
+                                                  for v in stamps.to_pylist()]

@@ -447,14 +447,30 @@ def _string(values: pa.Array) -> pa.Array:
     return values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
 
 
+_DATE_PARTS = {"Y": (pc.year, 4), "m": (pc.month, 2), "d": (pc.day, 2), "H": (pc.hour, 2),
+               "M": (pc.minute, 2), "S": (pc.second, 2)}
+
+
 def _times(stamps: pa.Array, recipient: Recipient) -> pa.Array:
-    """`_fmt_time` of a column: Arrow's strftime (in the layout's zone) when the format uses
-    only directives it renders exactly as Python does, else Python's, value by value."""
-    if re.fullmatch(r"(?:[^%]|%[YmdHM%])*", recipient.date_format):
-        local = pc.cast(pc.cast(stamps, pa.timestamp("us", tz="UTC")),
-                        pa.timestamp("us", tz=recipient.timezone))
-        return pc.fill_null(pc.strftime(local, format=recipient.date_format), "")
-    return pa.array([_fmt_time(v, recipient) for v in stamps.to_pylist()], pa.string())
+    """`_fmt_time` of a column. Formats made of ``%Y %m %d %H %M %S %%`` and literal text
+    are assembled from Arrow's date parts in the layout's zone (Arrow's own strftime costs
+    ~1 µs a value, the parts ~50 ns); any other format goes through Python value by value."""
+    tokens = re.findall(r"%(.)|([^%]+)", recipient.date_format)
+    if not all(d in _DATE_PARTS or d == "%" for d, _ in tokens if d):
+        return pa.array([_fmt_time(v, recipient) for v in stamps.to_pylist()], pa.string())
+    local = pc.local_timestamp(pc.cast(pc.cast(stamps, pa.timestamp("us", tz="UTC")),
+                                       pa.timestamp("us", tz=recipient.timezone)))
+    parts: list[Any] = []
+    for directive, literal in tokens:
+        if literal or directive == "%":
+            parts.append(literal or "%")
+        else:
+            part, width = _DATE_PARTS[directive]
+            parts.append(pc.utf8_lpad(pc.cast(part(local), pa.string()), width, "0"))
+    if not any(isinstance(p, pa.Array) for p in parts):
+        parts.append(pc.cast(pc.year(local), pa.string()))  # no directive: keep the nulls
+        parts[-1] = pc.if_else(pc.is_null(parts[-1]), None, "")
+    return pc.fill_null(pc.binary_join_element_wise(*parts, ""), "")
 
 
 def _excerpts(values: pa.Array, limit: int) -> pa.Array:

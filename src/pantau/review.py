@@ -78,10 +78,15 @@ def cases_sql(*, decisions: bool = True, flags_where: str = "true") -> str:
     if not decisions:
         dec_cte = dec_cols = dec_join = ""
     return f"""
-WITH latest_flag AS (
-    SELECT * FROM flags WHERE {flags_where}
+WITH latest_key AS (
+    -- Chosen on the key columns only, then joined back: a window over whole flag rows
+    -- carries every column through its sort. (case_id, model_version) is the primary key.
+    SELECT case_id, model_version FROM flags WHERE {flags_where}
     QUALIFY row_number() OVER (
         PARTITION BY case_id ORDER BY classified_at DESC, model_version DESC) = 1
+),
+latest_flag AS (
+    SELECT f.* FROM flags f JOIN latest_key k USING (case_id, model_version)
 ),
 -- Two equality joins, not one join ON (id match OR handle match): DuckDB runs an OR
 -- condition as a nested loop over activities x accounts (10 s for 30k x 3k, so every
