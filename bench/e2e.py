@@ -8,7 +8,8 @@ Per scale, two fresh processes:
   is not pantau's, so it is kept out of pantau's figures (on this 2-core machine it still
   competes for the cores: the wall-clock rate pays for it);
 - pantau in another process: imports the files (not timed), then runs the library's
-  `collect` (all three platforms, the default commit grouping, loopback rate limits) and
+  `collect` (all three platforms, the default `settings.collect`: commit grouping and
+  collection threads, loopback rate limits) and
   `classify_pending` (the shipped model) and counts what was stored and classified. Peak
   memory is that process's max RSS (`resource.getrusage`), one process per scale so the
   figures do not mix.

@@ -80,3 +80,27 @@ def test_classify_pending_rules_idempotence_and_versions(tmp_path: Path,
         assert third.activities == first.activities
         versions = store.rows("SELECT model_version, count(*) FROM flags GROUP BY 1 ORDER BY 1")
         assert [n for _, n in versions] == [len(flags), len(flags)]
+
+
+def test_classify_pending_in_small_batches_equals_one_batch(tmp_path: Path,
+                                                           small_model_dir: Path) -> None:
+    """The pending rows are read batch by batch (bounded memory): batch size changes nothing."""
+    model = TextModel.load(small_model_dir)
+    results = []
+    for size in (5000, 2):
+        seen: list[tuple[int, int]] = []
+        with Store.open(tmp_path / f"b{size}.duckdb") as store:
+            seed_store(store)
+            summary = classify_pending(store, model=model, threshold=0.5, batch_size=size,
+                                       progress=lambda done, total: seen.append((done, total)))
+            results.append((
+                store.rows("SELECT activity_id, n_flags FROM classifications ORDER BY 1"),
+                store.rows("SELECT case_id, rule, flagged, round(confidence, 6) FROM flags "
+                           "ORDER BY 1"),
+                summary.activities, summary.flags))
+        total = summary.activities
+        assert [d for d, _ in seen] == sorted({min(i + size, total)
+                                               for i in range(0, total, size)})
+        assert all(t == total for _, t in seen)
+    assert results[0] == results[1]
+    assert results[0][2] == 5 and any(r[1] == "DS-06" for r in results[0][1])

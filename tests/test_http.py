@@ -267,3 +267,34 @@ def test_unexpected_200_is_retried_then_passed_on() -> None:
     client, _ = make_client(lambda r: httpx.Response(200, text="<html>challenge</html>"))
     fetched = client.get(url, platform="bluesky", validate=want_json)
     assert fetched.content == b"<html>challenge</html>" and client.stats.retries == 3
+
+
+def test_fast_url_normalisation_agrees_with_httpx() -> None:
+    # HttpClient skips httpx's URL parser for plain URLs; whatever it does must equal it.
+    import random
+    import string
+
+    from pantau.http import normal_url, with_params
+
+    rng = random.Random(7)
+    chars = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/%?# []éAB"
+    hosts = ["t.me", "127.0.0.1", "Example.COM", "a-b.c", "x.y:80", "h:8080", "h:443",
+             "h:0080", "[::1]:99", "bsky.social"]
+    for _ in range(20_000):
+        url = f"{rng.choice(['http', 'https', 'HTTP'])}://{rng.choice(hosts)}"
+        if rng.random() < 0.9:
+            url += "/" + "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        params = {"limit": 100, "cursor": "".join(rng.choice(chars) for _ in range(5))}
+        for ours, theirs in ((lambda: normal_url(url), lambda: str(httpx.URL(url))),
+                             (lambda: with_params(url, params),
+                              lambda: str(httpx.URL(url, params={k: str(v) for k, v
+                                                                 in params.items()})))):
+            try:
+                expected: object = theirs()
+            except Exception as exc:  # noqa: BLE001 - the same failure either way
+                expected = type(exc)
+            try:
+                got: object = ours()
+            except Exception as exc:  # noqa: BLE001
+                got = type(exc)
+            assert got == expected, url

@@ -227,3 +227,112 @@ def test_write_atomic_stream_failing_source_leaves_the_old_file(tmp_path: Path) 
         write_atomic_stream(target, chunks(), private_parent=False)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
+
+
+# --- load: synthetic channels through the real collectors ---------------------------------------
+
+
+def test_load_collects_classifies_and_exports_every_activity(tmp_path: Path) -> None:
+    """The load scenario at CI size: every served message collected once, classified once."""
+    from pantau.reliability.load import load
+
+    r = load(tmp_path, activities=2000, accounts=200, log=lambda _m: None)
+    _assert_ok(r)
+    assert r.inputs == 2000 and r.runs == 3
+    text = "\n".join(r.notes)
+    assert "2,000 ASN activities stored (2,000 distinct ids) of 2,000 served" in text
+    assert "0 channel(s) with other than 10 messages" in text
+    assert "0 error(s), 0 quarantined" in text
+    assert "2,000 classifications (2,000 distinct activities) for 2,000 activities" in text
+    assert "0 neutral texts flagged" in text
+    assert "3 weekly files" in text
+    assert r.peak_rss_mib > 0
+
+
+def test_load_refuses_a_size_the_channels_cannot_serve(tmp_path: Path) -> None:
+    from pantau.reliability.load import load
+
+    with pytest.raises(ValueError, match="10 messages per channel"):
+        load(tmp_path, activities=1001, accounts=100)
+
+
+def test_synthetic_channels_render_real_pages_deterministically() -> None:
+    from pantau.collectors.telegram.parse import parse_channel_page
+    from pantau.demo import build_world
+    from pantau.demo.server import DemoApp
+    from pantau.demo.synthetic import CAMPAIGN, NEUTRAL, SyntheticChannels
+    from pantau.elections import stage_window
+
+    election = build_world(seed=2024, scale=0.06).election
+    window = stage_window(election)
+    app = DemoApp(SyntheticChannels(1000, election, start=window.start, end=window.end))
+    page = app.respond("/s/asn000042", "127.0.0.1:1")
+    assert page.status == 200
+    assert page.body == app.respond("/s/asn000042", "127.0.0.1:1").body  # same bytes
+    parsed = parse_channel_page(page.body, source_url="http://127.0.0.1:1/s/asn000042")
+    acts = parsed.activities
+    assert [a.native_id for a in acts] == [f"asn000042/{i}" for i in range(1, 11)]
+    assert all(window.start <= a.created_at < window.end for a in acts)
+    names = {c.names[0] for c in election.candidates}
+    for a in acts:
+        assert a.text in NEUTRAL or any(n in a.text for n in names), a.text
+    # About 5% campaign texts over many channels, each naming one of the election's candidates.
+    channels = app.world
+    served = [channels.text(p) for i in range(1000) for p in channels.posts(i)]
+    campaign = [t for t in served if t not in NEUTRAL]
+    assert 0.03 < len(campaign) / len(served) < 0.07
+    assert len(CAMPAIGN) > 1 and all(any(n in t for n in names) for t in campaign)
+    # Beyond the channel count, other platforms, and watch-listed channels.
+    assert app.respond("/s/asn001000", "h").status == 404
+    assert app.respond("/xrpc/app.bsky.feed.getAuthorFeed?actor=x", "h").status == 404
+    assert app.respond("/api/v1/accounts/lookup?acct=x", "h").status == 404
+    watched = next(a.handle for a in election.accounts if a.platform == "telegram")
+    assert app.respond(f"/s/{watched}", "h").status == 200
+
+
+def test_report_after_only_some_scenarios_keeps_the_others_marked(tmp_path: Path) -> None:
+    from pantau.reliability.suite import write_report
+
+    def result(name: str, seconds: float) -> ScenarioResult:
+        r = ScenarioResult(name, "x", runs=1, seconds=seconds)
+        r.note(f"{name} measured")
+        return r
+
+    out = tmp_path / "R.md"
+    write_report(out, [result("kill one", 1.0), result("load: 10 activities / 1 accounts", 2.0),
+                       result("fuzz two", 3.0)], quick=False, seconds=6.0)
+    out.write_text(out.read_text() + "\n## Hand-written extrapolation\n\nnot measured\n")
+    write_report(out, [result("load: 20 activities / 2 accounts", 4.0)], quick=False,
+                 seconds=4.0, only=["load"])
+    text = out.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "scenario" not in line]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| kill one *(earlier run)*", "| load: 20 activities / 2 accounts",
+        "| fuzz two *(earlier run)*"]
+    assert "kill one measured" in text and "fuzz two measured" in text
+    assert "load: 10 activities" not in text and "Hand-written" not in text
+    assert "measured by this earlier run: `python bench/reliability.py` on" in text
+    # A second partial run keeps the rows (marked once) and names where they came from.
+    write_report(out, [result("load: 30 activities / 3 accounts", 5.0)], quick=False,
+                 seconds=5.0, only=["load"])
+    again = out.read_text()
+    assert again.count("*(earlier run)*") == 3  # 2 rows + the explanation
+    assert "measured by this earlier run: `python bench/reliability.py` on" in again
+
+
+def test_stage_peak_rss_restarts_from_the_current_size() -> None:
+    from pantau.reliability.result import reset_peak_rss, stage_peak_rss_mib
+
+    if not reset_peak_rss():
+        pytest.skip("no /proc/self/clear_refs here")
+    import mmap
+
+    base = stage_peak_rss_mib()
+    block = mmap.mmap(-1, 64 * 2**20)   # anonymous: unmapped on close, whatever the allocator
+    block.write(b"x" * len(block))       # every page written: resident
+    peak = stage_peak_rss_mib()
+    assert peak >= base + 60
+    block.close()
+    assert stage_peak_rss_mib() >= peak - 1    # the peak stays after the memory is freed...
+    reset_peak_rss()
+    assert stage_peak_rss_mib() < peak - 32    # ...until the count is restarted

@@ -79,15 +79,22 @@ class HttpSettings(_Section):
 
 
 class CollectSettings(_Section):
-    """How a collection run commits. One DuckDB commit costs tens of milliseconds, so pages
-    are committed in groups: every `commit_every_pages` pages or once the oldest buffered
-    page is `commit_every_seconds` old, whichever comes first (checked as pages arrive). A
-    killed run loses at most that group, and the next run fetches exactly it again."""
+    """How a collection run fetches and commits. One DuckDB commit costs tens of
+    milliseconds, so pages are committed in groups: every `commit_every_pages` pages or once
+    the oldest buffered page is `commit_every_seconds` old, whichever comes first (checked as
+    pages arrive). A killed run loses at most that group, and the next run fetches exactly it
+    again. `workers` accounts are collected at once (threads in one process): while one
+    waits for a server, another parses or commits. The per-platform rate limits
+    (`http.rate_limits`) are shared by all of them, so more workers never means more
+    requests per second to a platform than its limit."""
 
-    commit_every_pages: int = Field(default=50, ge=1,
+    commit_every_pages: int = Field(default=500, ge=1,
                                     description="Commit after this many fetched pages.")
     commit_every_seconds: float = Field(
-        default=2.0, gt=0, description="Commit once the oldest uncommitted page is this old.")
+        default=5.0, gt=0, description="Commit once the oldest uncommitted page is this old.")
+    workers: int = Field(default=4, ge=1, le=32,
+                         description="Accounts collected at once (threads sharing the "
+                                     "rate limits); 1 collects them one after another.")
 
 
 class PlatformSettings(_Section):

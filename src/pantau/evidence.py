@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from .collectors.base import Fetched
 from .errors import EvidenceError
-from .fsutil import write_atomic
+from .fsutil import private_dir, write_atomic
 from .records import Evidence
 from .store import Store
 
@@ -74,7 +74,6 @@ def archive(
 
 def _record(fetched: Fetched, digest: str, collector_version: str) -> Evidence:
     day = fetched.requested_at
-    rel = Path("raw", fetched.platform, f"{day:%Y}", f"{day:%m}", f"{day:%d}", f"{digest}.gz")
     return Evidence(
         sha256=digest,
         platform=fetched.platform,
@@ -83,7 +82,7 @@ def _record(fetched: Fetched, digest: str, collector_version: str) -> Evidence:
         status=fetched.status,
         content_type=fetched.content_type,
         size=len(fetched.content),
-        path=rel.as_posix(),
+        path=f"raw/{fetched.platform}/{day:%Y/%m/%d}/{digest}.gz",
         collector_version=collector_version,
     )
 
@@ -91,8 +90,9 @@ def _record(fetched: Fetched, digest: str, collector_version: str) -> Evidence:
 def _write_if_absent(home: Path, record: Evidence, body: bytes) -> None:
     target = home / record.path
     if not target.is_file():
-        # Owner-only, temp file + rename; a full disk is a WriteError naming the file.
-        write_atomic(target, compress(body), what="evidence file", private_parent=True)
+        # Owner-only, temp file + fsync + rename; a full disk is a WriteError naming the
+        # file. The directory was made private once for the batch (`archive_many`).
+        write_atomic(target, compress(body), what="evidence file")
 
 
 def archive_many(
@@ -117,6 +117,9 @@ def archive_many(
         if digest not in records:
             records[digest] = _record(fetched, digest, collector_version)
             to_write.append((records[digest], fetched.content))
+    # Each day's directory is created (0700) once per batch, not once per file.
+    for directory in sorted({(home / r.path).parent for r, _ in to_write}):
+        private_dir(directory)
     if len(to_write) > 1:
         with ThreadPoolExecutor(min(WRITE_THREADS, len(to_write)),
                                 thread_name_prefix="pantau-evidence") as pool:
@@ -139,12 +142,25 @@ def _field(row: Evidence | Mapping[str, Any], name: str) -> Any:
     return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
 
+def _gunzip(path: Path) -> bytes:
+    """The file's gzip content. zlib directly (the CRC and length are still checked): the
+    export re-reads tens of thousands of these, and `gzip.decompress` parses the header in
+    Python. A file of several gzip members (not written by pantau) takes the general path."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    inflater = zlib.decompressobj(wbits=31)
+    body = inflater.decompress(data)
+    if inflater.unused_data or not inflater.eof:
+        return gzip.decompress(data)
+    return body
+
+
 def read_evidence(home: str | Path, evidence_row: Evidence | Mapping[str, Any]) -> bytes:
     """The raw body of an archived response, checked against its hash."""
     path = Path(home) / _field(evidence_row, "path")
     expected = _field(evidence_row, "sha256")
     try:
-        body = gzip.decompress(path.read_bytes())
+        body = _gunzip(path)
     except FileNotFoundError:
         raise EvidenceError(f"{path}: evidence file is missing") from None
     except (OSError, EOFError, zlib.error) as exc:

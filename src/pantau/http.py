@@ -1,10 +1,12 @@
 """The only network layer: allowed hosts, per-host token buckets, retries, size limits.
 
-Every request pantau makes goes through `HttpClient.get`. It is deliberately synchronous and
-sequential: collection is I/O bound, the machine is small and politeness matters more than
-throughput. Retries live here and only here; callers get either a `Fetched` (any status below
-500 except 429, so a Mastodon 401/403 reaches the platform client that records it) or a
-`FetchError` that names the URL.
+Every request pantau makes goes through `HttpClient.get`. It is synchronous; a collection
+run may call it from a few threads at once (`settings.collect.workers`), which share the
+token buckets, so politeness (the per-platform rate) does not depend on how many there are.
+Retries live here and only here; callers get either a `Fetched` (any status below 500 except
+429, so a Mastodon 401/403 reaches the platform client that records it) or a `FetchError`
+that names the URL. The bytes go over a wire (pantau.httpwire): kept-alive stdlib sockets,
+or an injected httpx transport in tests.
 
     with HttpClient(settings) as http:
         page = http.get("https://t.me/s/somechannel", platform="telegram")
@@ -17,17 +19,20 @@ import fnmatch
 import ipaddress
 import logging
 import random
+import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from .collectors.base import Fetched
 from .config import RateLimit, Settings
 from .errors import FetchError, HostNotAllowed, ResponseTooLarge
+from .httpwire import HttpxWire, StdlibWire, Wire
 from .timeutil import parse_iso, real_utcnow, utcnow
 
 log = logging.getLogger("pantau.http")
@@ -117,8 +122,23 @@ class HostPolicy:
         self.patterns["media"] += [
             h for group in ("telegram", "bluesky", "mastodon") for h in self.patterns[group]
         ]
+        self._allowed: dict[tuple[str, str | None], bool] = {}
 
     def allows(self, url: str, platform: str | None = None) -> bool:
+        # The answer depends on the scheme, the authority and the platform only: remembered
+        # per (scheme://authority, platform), as a run asks it for every request.
+        scheme_end = url.find("://")
+        end = len(url) if scheme_end < 0 else next(
+            (i for i in (url.find(c, scheme_end + 3) for c in "/?#") if i >= 0), len(url))
+        key = (url[:end], platform)
+        known = self._allowed.get(key)
+        if known is None:
+            known = self._allows(url, platform)
+            if len(self._allowed) < 10_000:   # bounded: hosts come from server answers too
+                self._allowed[key] = known
+        return known
+
+    def _allows(self, url: str, platform: str | None) -> bool:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
@@ -185,6 +205,40 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     return None
 
 
+# --- URLs -----------------------------------------------------------------------------------
+
+# A URL that httpx would leave exactly as it is: lower-case http(s) scheme and host name, no
+# user info, a non-default port without leading zeros, only characters that need no quoting,
+# valid %-escapes and no dot segments. Most URLs pantau fetches look like this and skip the
+# (costly) full parse; any other goes through `httpx.URL`, so the URL fetched and archived
+# is the same either way (tests/test_http.py compares the two on generated URLs).
+_PLAIN_URL = re.compile(
+    r"(?P<scheme>https?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?\Z")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _plain(url: str) -> bool:
+    match = _PLAIN_URL.match(url)
+    return bool(match and match["port"] != _DEFAULT_PORTS[match["scheme"]]
+                and "/." not in url and not ("%" in url and _BAD_ESCAPE.search(url)))
+
+
+def normal_url(url: str) -> str:
+    """`url` as httpx writes it (quoted, default port dropped, host lower case)."""
+    return url if _plain(url) else str(httpx.URL(url))
+
+
+def with_params(url: str, params: Mapping[str, str | int]) -> str:
+    """`url` with its query replaced by `params`, as ``httpx.URL(url, params=...)`` does."""
+    if not params:
+        return normal_url(url)
+    if "?" not in url and _plain(url):
+        return url + "?" + urlencode([(k, str(v)) for k, v in params.items()])
+    return str(httpx.URL(url, params={k: str(v) for k, v in params.items()}))
+
+
 # --- the client -----------------------------------------------------------------------------
 
 
@@ -222,24 +276,26 @@ class HttpClient:
         self.rng = rng
         self.stats = HttpStats()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        # Collection threads share one client: buckets and counters change under this lock
+        # (a bucket's reservation is read-modify-write); sleeping happens outside it.
+        self._lock = threading.Lock()
         token = settings.platforms.mastodon_token
         self._mastodon_token = token.get_secret_value() if token else None
-        self.client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(
-                self.http.read_timeout, connect=self.http.connect_timeout
-            ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            # Redirects are followed by hand so that every hop is checked against the policy.
-            follow_redirects=False,
-            # Proxies from the environment would bypass the host policy's intent; a proxy must
-            # be configured deliberately (not supported yet).
-            trust_env=False,
-        )
+        # Redirects are followed by hand (every hop is checked against the policy) and
+        # proxies from the environment are ignored (they would bypass the policy's intent; a
+        # proxy must be configured deliberately, not supported yet): both wires do neither.
+        wire_options = {
+            "connect_timeout": self.http.connect_timeout,
+            "read_timeout": self.http.read_timeout,
+            "headers": {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                        "Accept": "*/*"},
+        }
+        self.wire: Wire = (HttpxWire(transport, **wire_options) if transport is not None
+                           else StdlibWire(**wire_options))
 
     # -- context manager
     def close(self) -> None:
-        self.client.close()
+        self.wire.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -264,8 +320,7 @@ class HttpClient:
         A 2xx answer that `validate` rejects is retried like a 5xx; if it persists it is
         returned as it is, so that the caller can archive and quarantine it.
         """
-        if params:
-            url = str(httpx.URL(url, params={k: str(v) for k, v in params.items()}))
+        url = with_params(url, params) if params else normal_url(url)
         self.policy.check(url, platform)
         attempts = self.http.max_retries + 1
         for attempt in range(attempts):
@@ -280,7 +335,8 @@ class HttpClient:
                         f"gave up after {attempts} attempt(s): {exc}", url=url, status=exc.status
                     ) from None
                 delay = self._backoff(attempt, exc.wait)
-                self.stats.retries += 1
+                with self._lock:
+                    self.stats.retries += 1
                 log.warning(
                     "%s: %s; retry %d/%d in %.1f s", url, exc, attempt + 1, attempts - 1, delay
                 )
@@ -297,21 +353,26 @@ class HttpClient:
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.stats.waited_seconds += seconds
+            with self._lock:
+                self.stats.waited_seconds += seconds
             self.sleep(seconds)
 
     def _throttle(self, url: str, platform: str) -> None:
         host = urlsplit(url).netloc.lower()
         key = (platform, host)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            limit = self.http.rate_limits.get(platform)
-            if limit is None:
-                return
-            bucket = self._buckets[key] = TokenBucket(limit, self.clock)
-        wait = bucket.reserve()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                limit = self.http.rate_limits.get(platform)
+                if limit is None:
+                    return
+                bucket = self._buckets[key] = TokenBucket(limit, self.clock)
+            # Each caller reserves its own slot: with several threads the bucket runs into
+            # debt and every one of them waits its turn, so the rate holds.
+            wait = bucket.reserve()
+            if wait > 0:
+                self.stats.rate_limit_waits += 1
         if wait > 0:
-            self.stats.rate_limit_waits += 1
             log.debug("%s: rate limit (%s), waiting %.2f s", host, platform, wait)
             self._wait(wait)
 
@@ -326,14 +387,14 @@ class HttpClient:
         for _hop in range(MAX_REDIRECTS + 1):
             self._throttle(current, platform)
             requested_at = utcnow()
-            self.stats.requests += 1
+            with self._lock:
+                self.stats.requests += 1
             try:
-                with self.client.stream(
-                    "GET", current, headers=self._headers_for(current, platform)
-                ) as response:
+                with self.wire.stream(current, self._headers_for(current, platform)
+                                      ) as response:
                     if response.is_redirect:
                         location = response.headers.get("location", "")
-                        target = str(response.url.join(location))
+                        target = str(httpx.URL(current).join(location))
                         if not self.policy.allows(target, platform):
                             raise HostNotAllowed(
                                 f"redirect from {current} to a host that is not configured; "
@@ -349,9 +410,9 @@ class HttpClient:
                         raise _Retryable(f"HTTP {status}", status=status, wait=wait)
                     body = self._read_body(response, current)
                     fetched = Fetched(
-                        url=str(response.url),
+                        url=current,
                         status=status,
-                        headers={k.lower(): v for k, v in response.headers.items()},
+                        headers=dict(response.headers),
                         content=body,
                         requested_at=requested_at,
                         platform=platform,
@@ -365,6 +426,10 @@ class HttpClient:
                 raise _Retryable(f"{type(exc).__name__}: {exc or 'no detail'}") from None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url=url)
 
+    def _count_bytes(self, size: int) -> None:
+        with self._lock:
+            self.stats.bytes += size
+
     def _read_body(self, response: httpx.Response, url: str) -> bytes:
         limit = self.http.max_response_bytes
         declared = response.headers.get("content-length")
@@ -377,10 +442,11 @@ class HttpClient:
         size = 0
         for chunk in response.iter_bytes():
             size += len(chunk)
-            self.stats.bytes += len(chunk)
             if size > limit:
+                self._count_bytes(size)
                 raise ResponseTooLarge(f"body exceeds the limit of {limit} bytes", url=url)
             chunks.append(chunk)
+        self._count_bytes(size)
         # httpx checks Content-Length on real sockets; check again so a body cut short by any
         # transport is retried rather than archived and parsed as if complete.
         if declared and declared.isdigit() and not encoded and size < int(declared):

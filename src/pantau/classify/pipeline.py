@@ -11,7 +11,7 @@ Linking and masking run per text (precompiled regexes); the model runs once per 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -154,9 +154,12 @@ SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_
 FROM activities a
 -- an act without a platform date (a follow, a Mastodon favourite) is judged when observed
 WHERE coalesce(a.created_at, a.observed_at) >= ? AND coalesce(a.created_at, a.observed_at) < ?
-  AND EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform AND (
-        c.handle = lower(ltrim(a.actor_handle, '@'))
-        OR (c.platform_id IS NOT NULL AND c.platform_id = a.actor_id)))
+  -- two EXISTS rather than one with an OR inside: each is a hash join; the OR made it a
+  -- nested loop (activities x accounts), hours at a million activities of 100,000 accounts
+  AND (EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform
+                 AND c.handle = lower(ltrim(a.actor_handle, '@')))
+       OR EXISTS (SELECT 1 FROM accounts c WHERE c.platform = a.platform
+                 AND c.platform_id IS NOT NULL AND c.platform_id = a.actor_id))
   AND NOT EXISTS (SELECT 1 FROM classifications k WHERE k.activity_id = a.activity_id
         AND k.election_id = ? AND k.model_version = ?
         -- a photo of the act analysed after it was classified: classify it again
@@ -167,6 +170,32 @@ WHERE coalesce(a.created_at, a.observed_at) >= ? AND coalesce(a.created_at, a.ob
                                   x -> json_extract_string(x, '$.sha256')), m.sha256)))
 ORDER BY a.activity_id
 """
+
+# The pending set is decided once (its ids, ordered, as one Arrow column: ~50 bytes per
+# activity) and its rows read batch by batch: a backlog of a million activities read into one
+# DataFrame took several GiB; this keeps one batch of rows in memory at a time.
+_PENDING_IDS_SQL = f"SELECT activity_id FROM ({PENDING_SQL}) ORDER BY activity_id"
+_PENDING_ROWS_SQL = """
+SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_author_id,
+       a.target_author_handle, a.text, a.created_at, a.observed_at, a.media_count
+FROM activities a WHERE a.activity_id IN (SELECT unnest(?))
+ORDER BY a.activity_id
+"""
+
+
+def pending_batches(store: Store, params: Sequence[Any], batch_size: int
+                    ) -> tuple[int, Iterator[list[dict[str, Any]]]]:
+    """(how many are pending, their rows in batches of `batch_size`) for `PENDING_SQL` with
+    `params` (window start, window end, election id, model version); rows as
+    `DataFrame.to_dict("records")` gives them, which is what `classify_rows` reads."""
+    ids = store.arrow(_PENDING_IDS_SQL, list(params)).column(0)
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        for start in range(0, len(ids), batch_size):
+            chunk = ids.slice(start, batch_size).to_pylist()
+            yield store.df(_PENDING_ROWS_SQL, [chunk]).to_dict("records")
+
+    return len(ids), batches()
 
 
 def watch_index(store: Store, election: Election) -> tuple[dict, dict]:
@@ -184,9 +213,16 @@ def watch_index(store: Store, election: Election) -> tuple[dict, dict]:
             accounts[(platform, pid)] = acc
     posts: dict[tuple[str, str], WatchAccount] = {}
     if accounts:
+        # Only the watch-listed accounts' own acts are read (the same test as below, done by
+        # the database): reading every act of a store of a million ASN posts into Python took
+        # hundreds of MiB and most of the time.
+        keys = [f"{platform}\x1f{key}" for platform, key in accounts]
         for platform, handle, actor_id, native_id, activity_id in store.rows(
             "SELECT platform, actor_handle, actor_id, native_id, activity_id FROM activities "
-            "WHERE type IN ('post', 'share', 'quote', 'comment')"
+            "WHERE type IN ('post', 'share', 'quote', 'comment') AND ("
+            "list_contains(?, platform || chr(31) || lower(ltrim(coalesce(actor_handle, ''), "
+            "'@'))) OR list_contains(?, platform || chr(31) || coalesce(actor_id, '')))",
+            [keys, keys]
         ):
             acc = accounts.get((platform, (handle or "").lower().lstrip("@"))) or accounts.get(
                 (platform, actor_id or ""))
@@ -240,10 +276,9 @@ def classify_pending(
         window = stage_window(election)
         linker = Linker(election)
         accounts, posts = watch_index(store, election)
-        frame = store.df(PENDING_SQL, [window.start, window.end, eid, model.version])
-        total = len(frame)
-        for start in range(0, total, batch_size):
-            batch = frame.iloc[start:start + batch_size].to_dict("records")
+        total, batches = pending_batches(
+            store, [window.start, window.end, eid, model.version], batch_size)
+        for start, batch in zip(range(0, total, batch_size), batches, strict=True):
             photos = activity_photos(store, [r["activity_id"] for r in batch])
             flags, done = classify_rows(batch, election, linker, model, threshold,
                                           accounts, posts, photos)
@@ -368,5 +403,5 @@ def write_results(store: Store, flags: list[Flag], done: dict[str, int], electio
 
 
 __all__ = ["PENDING_SQL", "PendingSummary", "classify_pending", "classify_rows",
-           "classify_texts", "flags_table", "prepare", "resolve_threshold", "strongest",
-           "watch_index", "write_results"]
+           "classify_texts", "flags_table", "pending_batches", "prepare", "resolve_threshold",
+           "strongest", "watch_index", "write_results"]

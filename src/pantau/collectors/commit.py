@@ -13,15 +13,25 @@ group, and the next run resumes from the last committed state and fetches exactl
 The evidence files are written (content-addressed, atomically) before the transaction, so a
 re-fetch after a kill finds its file already there.
 
+With ``background=True`` (what the runner uses) a group that is due is handed to one
+committer thread and the next group fills meanwhile: files, DuckDB and fsync mostly run
+outside the GIL, so committing overlaps fetching and parsing. Nothing else changes: one group
+is in flight at a time (the next waits for it), groups commit in the order they were taken,
+each in one transaction after its files, and a kill still loses only uncommitted groups. The
+store connection is used by one thread at a time (`store_lock`).
+
 While pages wait in the buffer, the collection still sees them: `state`, `knows` and
 `identity` answer from the buffer first (`runner._Ctx` asks them before the store). `state`
-also remembers what this run committed, so the runner can read the states of a source once.
+and `identity` also remember what this run committed, so the runner reads the states of a
+source and the watch list once per run instead of once per account.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -65,6 +75,16 @@ class _Buffered:
 
 
 @dataclass(slots=True)
+class _Group:
+    """What one commit writes, taken from the buffer at once."""
+
+    pages: list[_Buffered]
+    states: list[StateUpdate]          # per (source, key): the state of its last page
+    identities: list[Identity]
+    activity_ids: set[str]
+
+
+@dataclass(slots=True)
 class FlushResult:
     pages: int = 0
     activities_new: int = 0
@@ -85,6 +105,7 @@ class PageBuffer:
         every_pages: int = 50,
         every_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        background: bool = False,
     ) -> None:
         if every_pages < 1 or every_seconds <= 0:
             raise ValueError("commit every >= 1 page and > 0 seconds")
@@ -101,8 +122,21 @@ class PageBuffer:
         # them the next commit must write.
         self._states: dict[tuple[str, str], StateUpdate] = {}
         self._dirty: set[tuple[str, str]] = set()
-        self._identities: dict[tuple[str, str], Identity] = {}
+        self._identities: dict[tuple[str, str], Identity] = {}   # to save with the next commit
+        # Every id resolved in this run, committed or not: the runner answers watch-list
+        # questions from one read of watch_accounts plus these, not a query per account.
+        self._resolved: dict[tuple[str, str], str] = {}
         self._activity_ids: set[str] = set()
+        # One user of the store connection at a time: the committer thread, or a reader
+        # (`runner._Ctx`) holding this lock.
+        self.store_lock = threading.RLock()
+        # With `background`, a group that is due is committed by one committer thread while
+        # pages keep arriving; groups commit one at a time, in order (see the module
+        # docstring). Its activity ids stay known until its commit is done.
+        self._committer = (ThreadPoolExecutor(1, thread_name_prefix="pantau-commit")
+                           if background else None)
+        self._inflight: tuple[_Group, Future[FlushResult]] | None = None
+        self._inflight_ids: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -113,11 +147,11 @@ class PageBuffer:
         return self._states.get((source, key))
 
     def knows(self, activity_ids: list[str]) -> set[str]:
-        return {i for i in activity_ids if i in self._activity_ids}
+        return {i for i in activity_ids if i in self._activity_ids or i in self._inflight_ids}
 
     def identity(self, platform: str, handle: str) -> str | None:
-        found = self._identities.get((platform, handle))
-        return found.platform_id if found else None
+        """The platform id this run resolved for the handle (buffered or committed)."""
+        return self._resolved.get((platform, handle))
 
     # --- adding and committing -----------------------------------------------------------
     def add(self, page: Page, platform: str) -> bool:
@@ -130,19 +164,85 @@ class PageBuffer:
             self._dirty.add((page.state.source, page.state.key))
         for ident in page.identities:
             self._identities[(ident.platform, ident.handle)] = ident
+            self._resolved[(ident.platform, ident.handle)] = ident.platform_id
         if page.parsed is not None:
             self._activity_ids.update(a.id for a in page.parsed.activities)
         if (len(self._pages) >= self.every_pages
                 or self.clock() - (self._since or 0.0) >= self.every_seconds):
-            self.flush()
+            if self._committer is None:
+                self.flush()
+            else:
+                self._wait()   # the previous group first: one in flight, in order
+                group = self._take()
+                self._inflight_ids = group.activity_ids
+                self._inflight = (group, self._committer.submit(self._commit, group))
             return True
         return False
 
     def flush(self) -> FlushResult:
-        """Archive the buffered pages' bodies, then commit everything in one transaction."""
+        """Archive the buffered pages' bodies, then commit everything in one transaction
+        (after the group committing in the background, if any; its error is raised here)."""
+        self._wait()
         if not self._pages:
             return FlushResult()
-        buffered = self._pages
+        group = self._take()
+        try:
+            return self._commit(group)
+        except BaseException:
+            self._restore(group)
+            raise
+
+    def close(self) -> None:
+        """Wait for a background commit (raising its error) and stop the committer thread."""
+        try:
+            self._wait()
+        finally:
+            if self._committer is not None:
+                self._committer.shutdown(wait=True)
+                self._committer = None
+
+    def _wait(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        group, future = inflight
+        try:
+            future.result()
+        except BaseException:
+            # Back in front of the pages buffered since: a later commit (the run's last
+            # flush) takes them all together, so no state gets ahead of a failed group.
+            self._restore(group)
+            raise
+        finally:
+            self._inflight_ids = set()
+
+    def _restore(self, group: _Group) -> None:
+        """Put a group whose commit failed back into the buffer, before the newer pages."""
+        if not self._pages:
+            self._since = self.clock()
+        self._pages = group.pages + self._pages
+        self._dirty |= {(st.source, st.key) for st in group.states}
+        for ident in group.identities:
+            self._identities.setdefault((ident.platform, ident.handle), ident)
+        self._activity_ids |= group.activity_ids
+
+    def _take(self) -> _Group:
+        """The buffered pages with what their commit must write; the buffer starts afresh."""
+        group = _Group(self._pages, [self._states[k] for k in sorted(self._dirty)],
+                       list(self._identities.values()), self._activity_ids)
+        self._pages = []
+        self._since = None
+        self._dirty = set()
+        self._identities = {}
+        self._activity_ids = set()
+        return group
+
+    def _commit(self, group: _Group) -> FlushResult:
+        with self.store_lock:
+            return self._commit_locked(group)
+
+    def _commit_locked(self, group: _Group) -> FlushResult:
+        buffered = group.pages
         archived = [b.page for b in buffered if has_content(b.page)]
         # Files first (before the transaction): a kill after this leaves files with no row,
         # which `evidence verify` lists as unlisted and the re-fetch reuses.
@@ -165,8 +265,7 @@ class PageBuffer:
                 activities.extend(page.parsed.activities)
                 per_page += len({a.id for a in page.parsed.activities})
             quarantine += _quarantine_rows(page, b.platform, evidence, now)
-        states = [self._states[k] for k in sorted(self._dirty)]
-        identities = list(self._identities.values())
+        states, identities = group.states, group.identities
 
         def unit(store: Store) -> FlushResult:
             counts = FlushResult(pages=len(buffered), evidence=records)
@@ -196,11 +295,6 @@ class PageBuffer:
         self.summary.activities_new += result.activities_new
         self.summary.activities_seen += result.activities_seen
         self.summary.quarantined += result.quarantined
-        self._pages = []
-        self._since = None
-        self._dirty.clear()
-        self._identities.clear()
-        self._activity_ids.clear()
         return result
 
 

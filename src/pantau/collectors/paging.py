@@ -84,7 +84,9 @@ class Context(Protocol):
 
     def state(self, source: str, key: str) -> SourceState | None: ...
 
-    def known(self, activity_ids: list[str]) -> set[str]: ...
+    def known(self, activity_ids: list[str], *, stored: bool = True) -> set[str]:
+        """Which of the ids this run buffered or (with `stored`) the store already has."""
+        ...
 
     def recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]: ...
 
@@ -239,8 +241,12 @@ def walk(ctx: Context, listing: Listing) -> Iterator[Page]:
             edge = ordered[0] if L.stop_on_oldest else ordered[-1]
             reached = L.order(edge) <= L.order(prev)
         elif L.mark is None and items:
+            # A list no sweep has got to yet (no state) is read to its end: what the store
+            # holds from other lists (a like seen from the liker's side) says nothing about
+            # where this one stopped, so only this run's own pages count (a server repeating
+            # a page), and the store is not asked.
             ids = [a.id for a in items]
-            reached = ctx.known(ids) >= set(ids)
+            reached = ctx.known(ids, stored=state is not None) >= set(ids)
         too_old = False
         if ctx.since is not None:
             times = [to_utc(a.created_at) for a in items if a.created_at]

@@ -10,12 +10,19 @@ activities (``DO NOTHING`` on ``activity_id``: collecting twice never duplicates
 items and, per source, the `collection_state` of its last page in the group. Killed anywhere,
 the next run resumes from the last committed group; an archive file written just before a kill
 is reused (same hash, same file). `settings.collect` sets the group size.
+
+`settings.collect.workers` accounts are collected at once, by threads that share the HTTP
+client (and so its per-platform token buckets: the rate limits hold whatever the count), the
+buffer and the store connection (under one lock). Each account's pages reach the buffer in
+the order its client yields them, so the per-source state of a group is still that of its
+last page; what threads change is only how accounts interleave.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -29,7 +36,7 @@ from ..records import Activity
 from ..store import Store
 from ..timeutil import to_utc, utcnow
 from .commit import PageBuffer
-from .paging import Context, Page, SourceState, Target
+from .paging import Page, SourceState, Target
 
 log = logging.getLogger("pantau.collect")
 
@@ -82,31 +89,51 @@ class _Ctx:
         # source -> key -> state as committed before this run: one query per source instead
         # of one per listing (the buffer knows what this run changed since).
         self._states: dict[str, dict[str, SourceState]] = {}
+        self._watch: dict[str, list[tuple[str, str | None]]] = {}
+        # The collection threads share the store connection and the buffer: every use of
+        # either (reads here, `add` and commits in `collect`) holds this lock.
+        self.lock = threading.RLock()
 
     def state(self, source: str, key: str) -> SourceState | None:
-        ours = self.buffer.state(source, key)
-        if ours is not None:
-            return SourceState(ours.cursor, ours.last_seen_id, ours.status, ours.note)
-        if source not in self._states:
-            self._states[source] = {r[0]: SourceState(*r[1:]) for r in self.store.rows(
-                "SELECT key, cursor, last_seen_id, status, note FROM collection_state "
-                "WHERE source = ?", [source])}
-        return self._states[source].get(key)
+        with self.lock:
+            ours = self.buffer.state(source, key)
+            if ours is not None:
+                return SourceState(ours.cursor, ours.last_seen_id, ours.status, ours.note)
+            if source not in self._states:
+                self._states[source] = {r[0]: SourceState(*r[1:]) for r in self._rows(
+                    "SELECT key, cursor, last_seen_id, status, note FROM collection_state "
+                    "WHERE source = ?", [source])}
+            return self._states[source].get(key)
 
-    def known(self, activity_ids: list[str]) -> set[str]:
+    def known(self, activity_ids: list[str], *, stored: bool = True) -> set[str]:
         if not activity_ids:
             return set()
-        rows = self.store.rows(
-            "SELECT activity_id FROM activities WHERE activity_id IN (SELECT unnest(?))",
-            [activity_ids])
-        return {r[0] for r in rows} | self.buffer.knows(activity_ids)
+        with self.lock:
+            ours = self.buffer.knows(activity_ids)
+            if not stored:
+                return ours
+            # A scan of activities.activity_id (no index there, see docs/scaling.md): asked
+            # only by lists that a previous sweep got to (`walk` passes stored=False else).
+            rows = self._rows(
+                "SELECT activity_id FROM activities WHERE activity_id IN (SELECT unnest(?))",
+                [activity_ids])
+        return {r[0] for r in rows} | ours
 
     def recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]:
         # A query over posts (ordered, limited): simplest to see the buffered ones committed.
         # Called once per watch-listed account, so it adds few commits.
-        self.buffer.flush()
+        with self.lock:
+            self.buffer.flush()
+            return self._recent_posts(platform, actor_id, limit)
+
+    def _rows(self, sql: str, params: list) -> list[tuple]:
+        # The background committer uses the same connection: one of us at a time.
+        with self.buffer.store_lock:
+            return self.store.rows(sql, params)
+
+    def _recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]:
         since = self.since
-        rows = self.store.rows(
+        rows = self._rows(
             "SELECT native_id, actor_id, actor_handle, created_at FROM activities "
             "WHERE platform = ? AND type = 'post' AND native_id IS NOT NULL "
             "AND (actor_id = ? OR actor_handle = ?) AND (? IS NULL OR created_at >= ?) "
@@ -115,19 +142,25 @@ class _Ctx:
         return [Activity(platform=platform, type="post", actor_id=r[1], actor_handle=r[2],
                          native_id=r[0], created_at=r[3]) for r in rows]
 
+    def _watch_list(self, platform: str) -> list[tuple[str, str | None]]:
+        # (handle, platform id as stored before this run), read once per platform: a run does
+        # not change the watch list, only resolves ids, and the buffer remembers those.
+        if platform not in self._watch:
+            self._watch[platform] = [tuple(r) for r in self._rows(
+                "SELECT DISTINCT handle, platform_id FROM watch_accounts WHERE platform = ? "
+                "ORDER BY handle", [platform])]
+        return self._watch[platform]
+
     def watched_ids(self, platform: str) -> set[str]:
-        rows = self.store.rows(
-            "SELECT DISTINCT handle, platform_id FROM watch_accounts WHERE platform = ?",
-            [platform])
-        return {self.buffer.identity(platform, handle) or platform_id or handle
-                for handle, platform_id in rows}
+        with self.lock:
+            return {self.buffer.identity(platform, handle) or platform_id or handle
+                    for handle, platform_id in self._watch_list(platform)}
 
     def unresolved_watched(self, platform: str) -> list[str]:
         """Watch-listed handles whose platform id is not known yet, sorted."""
-        rows = self.store.rows(
-            "SELECT DISTINCT handle FROM watch_accounts WHERE platform = ? "
-            "AND platform_id IS NULL ORDER BY handle", [platform])
-        return [h for (h,) in rows if self.buffer.identity(platform, h) is None]
+        with self.lock:
+            unresolved = {h for h, pid in self._watch_list(platform) if pid is None}
+            return sorted(h for h in unresolved if self.buffer.identity(platform, h) is None)
 
 
 def work_list(
@@ -197,25 +230,41 @@ def collect(
     base_stats = http.stats.as_dict()
     buffer = PageBuffer(store, summary, COLLECTOR_VERSION,
                         every_pages=settings.collect.commit_every_pages,
-                        every_seconds=settings.collect.commit_every_seconds)
-    ctx: Context = _Ctx(store, settings, http, since, buffer)
+                        every_seconds=settings.collect.commit_every_seconds,
+                        background=True)
+    ctx = _Ctx(store, settings, http, since, buffer)
     targets = work_list(store, chosen, accounts)
     summary.accounts = len(targets)
     if progress:
         progress("start", summary)
-    try:
-        for target in targets:
-            log.info("collecting %s %s", target.platform, target.handle)
-            run = _client(target.platform)
-            for page in run(ctx, target, engagement_posts=engagement_posts):
+    lock = ctx.lock
+    stop = threading.Event()
+
+    def take(target: Target) -> None:
+        log.info("collecting %s %s", target.platform, target.handle)
+        run = _client(target.platform)
+        for page in run(ctx, target, engagement_posts=engagement_posts):
+            with lock:
+                if stop.is_set():
+                    return  # another thread failed: this page (and its state) is not kept
                 buffer.add(page, target.platform)
                 count_page(summary, page)
                 _copy_stats(summary, http, base_stats)
                 if progress:
                     progress("page", summary)
+        with lock:
             if progress:
                 progress("account", summary)
-        buffer.flush()
+
+    try:
+        workers = min(settings.collect.workers, len(targets))
+        if workers <= 1:
+            for target in targets:
+                take(target)
+        else:
+            _in_threads(take, targets, workers, stop)
+        with lock:
+            buffer.flush()
     except BaseException:
         # The buffered pages are whole pages with their state: keep them (Ctrl-C, a client
         # bug) unless committing is what failed; the original error is what gets raised.
@@ -225,6 +274,10 @@ def collect(
             log.warning("could not commit the last %d page(s): %s", len(buffer), exc)
         raise
     finally:
+        try:
+            buffer.close()
+        except Exception as exc:  # noqa: BLE001 - only after a failed run: flush raised it
+            log.warning("the last background commit failed: %s", exc)
         _copy_stats(summary, http, base_stats)
         summary.finished_at = utcnow()
         store.upsert("collection_runs", [{"run_id": summary.run_id,
@@ -235,6 +288,50 @@ def collect(
         if own_http:
             http.close()
     return summary
+
+
+def _in_threads(work: Callable[[Target], None], targets: list[Target], workers: int,
+                stop: threading.Event) -> None:
+    """`work(target)` for every target, `workers` at a time; the first error stops the rest
+    (each thread finishes the page it has) and is raised here.
+
+    Why threads in one process: collecting is mostly waiting (for servers, for fsync, for
+    DuckDB's commit, all outside the GIL), and the pages go to one buffer and one store
+    connection, so one process keeps the commit guarantees of a single run unchanged."""
+    pending = iter(targets)
+    take_lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def loop() -> None:
+        while not stop.is_set():
+            with take_lock:
+                target = next(pending, None)
+            if target is None:
+                return
+            try:
+                work(target)
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                errors.append(exc)
+                stop.set()
+                return
+
+    threads = [threading.Thread(target=loop, name=f"pantau-collect-{i}", daemon=True)
+               for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # Ctrl-C while waiting: let the threads finish their page, stop
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+
+
+_STAT_FIELDS = ("requests", "retries", "rate_limit_waits", "waited_seconds", "bytes")
 
 
 def count_page(summary: RunSummary, page: Page) -> None:
@@ -256,7 +353,9 @@ def count_page(summary: RunSummary, page: Page) -> None:
 
 
 def _copy_stats(summary: RunSummary, http: HttpClient, base: dict[str, float | int]) -> None:
-    now = http.stats.as_dict()
+    # Read field by field: `as_dict` (dataclasses.asdict) per page cost more than a request.
+    stats = http.stats
+    now = {name: getattr(stats, name) for name in _STAT_FIELDS}
     summary.requests = int(now["requests"] - base["requests"])
     summary.retries = int(now["retries"] - base["retries"])
     summary.rate_limit_waits = int(now["rate_limit_waits"] - base["rate_limit_waits"])

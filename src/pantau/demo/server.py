@@ -12,6 +12,9 @@ Why the standard library's `ThreadingHTTPServer`: no dependency, one thread per 
 plenty for a demo, and HTTP/1.1 keep-alive lets clients reuse connections. Responses are
 computed by `DemoApp.respond`, a pure function of the request, so tests can call it directly.
 
+`SyntheticChannels` (demo/synthetic.py) can stand in for the world: the load test's
+100,000 Telegram channels, rendered when asked for; the other platforms then answer 404.
+
 Fault injection (`Faults`, off by default) lets reliability tests meet what real platforms do:
 429 with Retry-After, 500, slow answers, truncated bodies, HTML where JSON was expected, and
 connections reset mid-request. Faults are drawn from their own seeded RNG.
@@ -36,6 +39,7 @@ from . import render_bluesky as BS
 from . import render_mastodon as MA
 from . import render_telegram as TG
 from .media import image_bytes
+from .synthetic import SyntheticChannels
 from .world import MASTODON_SERVER, World
 
 JSON = "application/json; charset=utf-8"
@@ -62,8 +66,10 @@ def _html(status: int, text: str) -> Response:
 class DemoApp:
     """Routes a request to the platform renderers: no sockets, no state, no clock."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World | SyntheticChannels) -> None:
         self.world = world
+        # Synthetic channels have no Bluesky or Mastodon side: those routes are not found.
+        self.telegram_only = isinstance(world, SyntheticChannels)
 
     def respond(self, target: str, host: str) -> Response:
         """The response to ``GET target`` (path and query) sent to ``Host: host``."""
@@ -73,6 +79,8 @@ class DemoApp:
         base = f"http://{host}"
         if path.startswith("/s/"):
             return self._telegram(path[3:].strip("/"), query, base)
+        if self.telegram_only:
+            return _html(404, "<html><body><h1>404 Not Found</h1></body></html>")
         if path.startswith("/xrpc/"):
             return self._xrpc(path[6:], query, base)
         if path.startswith("/api/v1/"):
@@ -91,7 +99,9 @@ class DemoApp:
             return _html(404, f"<html><head><title>Telegram: Contact @{channel}</title></head>"
                               "<body><div class=\"tgme_page\">This channel can't be displayed."
                               "</div></body></html>")
-        return _html(200, TG.channel_page(self.world, account, query, base))
+        # Synthetic channels quack like the World the renderer is typed for.
+        page = TG.channel_page(self.world, account, query, base)  # type: ignore[arg-type]
+        return _html(200, page)
 
     def _xrpc(self, method: str, query: dict[str, str], base: str) -> Response:
         handler = BS.METHODS.get(method)
@@ -245,7 +255,7 @@ def _check_loopback(host: str) -> None:
 class DemoServer:
     """The demo world on ``http://127.0.0.1:<port>``, started and stopped as a context manager."""
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, world: World | SyntheticChannels, host: str = "127.0.0.1", port: int = 0,
                  faults: Faults | None = None) -> None:
         _check_loopback(host)
         self.world = world

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .result import ScenarioResult, render_markdown
+from .result import ScenarioResult, read_earlier, render_markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,8 @@ def run_scenario(scenario: Scenario, work: Path, quick: bool) -> list[ScenarioRe
 
 
 def run_all(*, quick: bool, only: list[str] | None = None, load_activities: int = 1_000_000,
-            load_accounts: int = 100_000, log: Callable[[str], None] = print,
+            load_accounts: int = 100_000, load_shards: int = 1,
+            log: Callable[[str], None] = print,
             keep: Path | None = None) -> tuple[list[ScenarioResult], float]:
     """Run the scenarios (all, or those named in `only`), returning results and seconds."""
     started = time.perf_counter()
@@ -106,7 +107,8 @@ def run_all(*, quick: bool, only: list[str] | None = None, load_activities: int 
 
             log("== load")
             try:
-                r = load(root / "load", activities=load_activities, accounts=load_accounts)
+                r = load(root / "load", activities=load_activities, accounts=load_accounts,
+                         shards=load_shards, log=log)
             except Exception as exc:  # noqa: BLE001
                 r = ScenarioResult("load (aborted)", "load")
                 r.fail(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-1500:]}",
@@ -120,7 +122,14 @@ def run_all(*, quick: bool, only: list[str] | None = None, load_activities: int 
 
 
 def write_report(path: Path, results: list[ScenarioResult], *, quick: bool,
-                 seconds: float) -> Path:
-    text = render_markdown(results, mode="quick" if quick else "full", seconds=seconds)
+                 seconds: float, only: list[str] | None = None) -> Path:
+    """Write the report. After a run of `only` some scenarios, the other scenarios' rows
+    and sections are kept from the file being replaced (marked as from that earlier run)
+    instead of being dropped; hand-written sections are not kept."""
+    earlier = None
+    if only and path.is_file():
+        earlier = read_earlier(path.read_text(encoding="utf-8"))
+    text = render_markdown(results, mode="quick" if quick else "full", seconds=seconds,
+                           earlier=earlier)
     path.write_text(text, encoding="utf-8")
     return path
