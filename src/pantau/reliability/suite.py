@@ -130,6 +130,6 @@ def write_report(path: Path, results: list[ScenarioResult], *, quick: bool,
     if only and path.is_file():
         earlier = read_earlier(path.read_text(encoding="utf-8"))
     text = render_markdown(results, mode="quick" if quick else "full", seconds=seconds,
-                           earlier=earlier)
+                           earlier=earlier, only=only)
     path.write_text(text, encoding="utf-8")
     return path
