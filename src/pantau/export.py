@@ -56,7 +56,9 @@ from .errors import ConfigError, EvidenceError, ReviewError
 from .csvsafe import _re2_class, blanks, render_csv, safe_cell, safe_column  # safe_cell: re-exported
 from .fsutil import private_dir, write_atomic
 from . import review_sql
-from .review import CaseState, _person_key, cases_sql, check_evidence, excerpt, verify_audit
+from .review import (
+    AuditReport, CaseState, _person_key, cases_sql, check_evidence, excerpt, verify_audit,
+)
 from .rules_table import RULES
 from .store import Store
 from .timeutil import WIB, to_utc, utcnow
@@ -579,17 +581,38 @@ def export_week(
     not verify (`AuditError`): what leaves the system must stand up.
     """
     settings = settings or get_settings()
+    layout = load_recipient(recipient, settings)
+    return _write_week(store, _week_rows(store, week, settings, now), layout, out_dir,
+                       created_by=created_by, settings=settings, now=now)
+
+
+@dataclass(slots=True)
+class _WeekRows:
+    """What every recipient's file of one week is made from, checked once."""
+
+    iso: IsoWeek
+    audit: AuditReport               # verified
+    chosen: pa.Table                 # `_chosen`, evidence re-hashed
+
+
+def _week_rows(store: Store, week: str, settings: Settings, now: datetime | None) -> _WeekRows:
     if store.read_only:
         raise ReviewError(f"{store.path}: an export is recorded in the store; open it read-write")
     iso = parse_week(week, now=now)
-    layout = load_recipient(recipient, settings)
     audit = verify_audit(store)
     audit.raise_for_problems()
     chosen = _chosen(store, iso, settings.review.four_eyes)
+    _check_evidence_files(store.path.parent, chosen)
+    return _WeekRows(iso, audit, chosen)
+
+
+def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
+                out_dir: str | Path | None, *, created_by: str | None, settings: Settings,
+                now: datetime | None) -> ExportResult:
+    """One recipient's file of the week (new, revised or unchanged) and its manifest."""
+    iso, audit, chosen = week_rows.iso, week_rows.audit, week_rows.chosen
     ids = chosen.column("case_id").to_pylist()
-    home = store.path.parent
     header = [c.header for c in layout.columns]
-    _check_evidence_files(home, chosen)
     # Column by column, a few at a time: Arrow's kernels let the other threads run.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         cells = list(pool.map(lambda c: safe_column(_field_column(chosen, c.field, layout)),
@@ -702,16 +725,17 @@ def export_all(
 ) -> list[ExportResult]:
     """`export_week` for each recipient (default: ``settings.export.recipients``).
 
-    File names carry the recipient, so one `out_dir` can take them all.
+    The week's cases are selected, and the audit chain and evidence verified, once for all
+    recipients. File names carry the recipient, so one `out_dir` can take them all.
     """
     settings = settings or get_settings()
     names = recipients or settings.export.recipients
     if not names:
         raise ConfigError("no recipients configured (export.recipients) and none given")
-    return [
-        export_week(store, week, name, out_dir, created_by=created_by, settings=settings, now=now)
-        for name in names
-    ]
+    layouts = [load_recipient(name, settings) for name in names]
+    week_rows = _week_rows(store, week, settings, now)  # the audit and evidence checks, once
+    return [_write_week(store, week_rows, layout, out_dir, created_by=created_by,
+                        settings=settings, now=now) for layout in layouts]
 
 
 def _whoami() -> str:
