@@ -79,11 +79,11 @@ def cases_sql(*, decisions: bool = True, flags_where: str = "true") -> str:
         dec_cte = dec_cols = dec_join = ""
     return f"""
 WITH latest_key AS (
-    -- Chosen on the key columns only, then joined back: a window over whole flag rows
-    -- carries every column through its sort. (case_id, model_version) is the primary key.
-    SELECT case_id, model_version FROM flags WHERE {flags_where}
-    QUALIFY row_number() OVER (
-        PARTITION BY case_id ORDER BY classified_at DESC, model_version DESC) = 1
+    -- Chosen on the key columns only, then joined back: carrying whole flag rows through
+    -- the grouping costs more. (case_id, model_version) is the primary key. A grouping, not
+    -- a window: no sort.
+    SELECT case_id, arg_max(model_version, (classified_at, model_version)) AS model_version
+    FROM flags WHERE {flags_where} GROUP BY case_id
 ),
 latest_flag AS (
     SELECT f.* FROM flags f JOIN latest_key k USING (case_id, model_version)
@@ -96,7 +96,7 @@ flagged_acts AS (
     FROM activities a WHERE a.activity_id IN (SELECT activity_id FROM latest_flag)
 ),
 linked AS (
-    SELECT activity_id, nip, account_handle FROM (
+    SELECT activity_id, arg_min_null(nip, (by_handle, account_handle)) AS nip FROM (
         SELECT fa.activity_id, acc.nip, acc.handle AS account_handle, 0 AS by_handle
         FROM flagged_acts fa
         JOIN accounts acc ON acc.platform = fa.platform AND acc.platform_id = fa.actor_id
@@ -105,8 +105,7 @@ linked AS (
         FROM flagged_acts fa
         JOIN accounts acc ON acc.platform = fa.platform AND acc.handle = fa.handle
     )
-    QUALIFY row_number() OVER (
-        PARTITION BY activity_id ORDER BY by_handle, account_handle) = 1
+    GROUP BY activity_id
 ){dec_cte}
 SELECT f.case_id, f.election_id, e.name AS election_name, f.rule, f.stage, f.candidate,
        array_to_string(c.names, ' – ') AS candidate_names,

@@ -42,28 +42,39 @@ def person_keys(store: Store, key: Callable[[str], str]) -> Iterator[None]:
 
 def states_sql(where: str, four_eyes: bool) -> str:
     """CTEs ending in ``states(case_id, status, exportable_seq, exportable_at, confirmed_by,
-    notes)`` over the decisions matching `where` (a condition on ``s``, the decisions row).
+    notes)`` over the decisions matching `where` (a condition on ``s``, the decisions row;
+    it must take every decision of a case or none).
 
     As `review.case_state`: only the trailing run of confirmations counts (after the last
     decision of another verdict); the case becomes exportable at the decision where that run
     first holds one reviewer (two different people in four-eyes mode). ``notes`` are the
     non-empty notes of that run up to the deciding decision, ``' | '``-joined (the export's).
+    A case with one decision, the usual case, is read off that decision in the grouping pass;
+    only cases with several go through the run, reviewer and notes steps.
     Needs `person_keys` registered.
     """
     needed = 2 if four_eyes else 1
+    single_confirmed = "'confirmed'" if needed == 1 else "'awaiting_second'"
+    exportable = "t.last_verdict = 'confirmed'" if needed == 1 else "false"
     return f"""
 WITH d AS (
     SELECT s.case_id, s.seq, s.verdict, s.reviewer, coalesce(s.note, '') AS note,
-           s.decided_at, k.person
-    FROM decisions s JOIN {PERSON_KEYS} k ON k.reviewer = s.reviewer
-    WHERE {where}
+           s.decided_at
+    FROM decisions s WHERE {where}
 ),
 tail AS (
-    SELECT case_id, arg_max(verdict, seq) AS last_verdict,
-           coalesce(max(seq) FILTER (WHERE verdict <> 'confirmed'), -1) AS run_after
+    SELECT case_id, count(*) AS n, max(seq) AS last_seq, arg_max(verdict, seq) AS last_verdict,
+           coalesce(max(seq) FILTER (WHERE verdict <> 'confirmed'), -1) AS run_after,
+           -- the decision itself when it is the only one
+           arg_max(reviewer, seq) AS last_reviewer, arg_max(note, seq) AS last_note,
+           arg_max(decided_at, seq) AS last_at
     FROM d GROUP BY case_id
 ),
-run AS (SELECT d.* FROM d JOIN tail USING (case_id) WHERE d.seq > tail.run_after),
+run AS (
+    SELECT d.*, k.person FROM d
+    JOIN tail t ON t.case_id = d.case_id AND t.n > 1 AND d.seq > t.run_after
+    JOIN {PERSON_KEYS} k ON k.reviewer = d.reviewer
+),
 firsts AS (
     SELECT case_id, person, min(seq) AS first_seq, arg_min(reviewer, seq) AS spelled
     FROM run GROUP BY case_id, person
@@ -89,6 +100,16 @@ run_notes AS (
 ),
 states AS (
     SELECT t.case_id,
+           CASE WHEN t.last_verdict = 'confirmed' THEN {single_confirmed}
+                ELSE t.last_verdict END AS status,
+           CASE WHEN {exportable} THEN t.last_seq END AS exportable_seq,
+           CASE WHEN {exportable} THEN t.last_at END AS exportable_at,
+           CASE WHEN t.last_verdict = 'confirmed' THEN [t.last_reviewer]
+                ELSE []::VARCHAR[] END AS confirmed_by,
+           CASE WHEN {exportable} THEN t.last_note ELSE '' END AS notes
+    FROM tail t WHERE t.n = 1
+    UNION ALL
+    SELECT t.case_id,
            CASE WHEN m.case_id IS NULL THEN t.last_verdict
                 WHEN m.made_seq IS NULL THEN 'awaiting_second'
                 ELSE 'confirmed' END AS status,
@@ -97,8 +118,9 @@ states AS (
            coalesce(n.notes, '') AS notes
     FROM tail t
     LEFT JOIN made m ON m.case_id = t.case_id
-    LEFT JOIN d x ON x.seq = m.made_seq
+    LEFT JOIN run x ON x.seq = m.made_seq
     LEFT JOIN run_notes n ON n.case_id = t.case_id
+    WHERE t.n > 1
 )"""
 
 
@@ -116,14 +138,12 @@ def case_state_table(store: Store, case_ids: Sequence[str] | None, four_eyes: bo
 # escaping matches json.dumps(ensure_ascii=False) for ordinary text) and hashed by Python's
 # hashlib, five times faster than DuckDB's sha256. A row whose escaping differs (rare control
 # characters) comes out as a suspect and is re-hashed by `decision_hash` itself, so the
-# verdict is always Python's.
-_HASHED_TEXT = """prev_hash
-    || '{"case_id":' || CAST(to_json(case_id) AS VARCHAR)
-    || ',"decided_at":"' || strftime(decided_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f')
-    || '+00:00","note":' || CAST(to_json(coalesce(note, '')) AS VARCHAR)
-    || ',"reviewer":' || CAST(to_json(reviewer) AS VARCHAR)
-    || ',"seq":' || CAST(seq AS VARCHAR)
-    || ',"verdict":' || CAST(to_json(verdict) AS VARCHAR) || '}'"""
+# verdict is always Python's. One concat, and the UTC time formatted from its microseconds
+# (a plain TIMESTAMP): `||` chains and an ICU time zone conversion cost twice as much.
+_HASHED_TEXT = """concat(prev_hash, '{"case_id":', to_json(case_id), ',"decided_at":"',
+    strftime(make_timestamp(epoch_us(decided_at)), '%Y-%m-%dT%H:%M:%S.%f'),
+    '+00:00","note":', to_json(coalesce(note, '')), ',"reviewer":', to_json(reviewer),
+    ',"seq":', seq, ',"verdict":', to_json(verdict), '}')"""
 
 _SUSPECT_ROWS = """
     SELECT seq, case_id, verdict, reviewer, coalesce(note, ''), decided_at, prev_hash, hash,
@@ -138,17 +158,24 @@ def chain_suspects(store: Store, genesis: str) -> tuple[int, Any, Any, list[tupl
     their content or whose ``prev_hash`` is not the previous row's hash, with what Python needs
     to judge them: (seq, case_id, verdict, reviewer, note, decided_at, prev_hash, hash,
     before_seq, before_hash), in chain order."""
-    count, head_seq, head_hash = store.rows(
-        "SELECT count(*), max(seq), arg_max(hash, seq) FROM decisions")[0]
-    table = store.arrow(f"""
-        SELECT seq, hash, encode({_HASHED_TEXT}) AS hashed,
-               prev_hash IS DISTINCT FROM coalesce(lag(hash) OVER (ORDER BY seq), ?) AS unlinked
-        FROM decisions""", [genesis])
-    seqs = table.column("seq").to_pylist()
-    digests = [hashlib.sha256(b).hexdigest() for b in table.column("hashed").to_pylist()]
-    altered = pc.not_equal(table.column("hash"), pa.array(digests, pa.string()))
-    suspect = pc.or_(pc.fill_null(altered, True), table.column("unlinked"))
-    chosen = [seq for seq, flag in zip(seqs, suspect.to_pylist()) if flag]
+    table = store.arrow(f"SELECT seq, prev_hash, hash, {_HASHED_TEXT} AS hashed FROM decisions")
+    # Chain order and the links are worked out in Arrow: a window (lag over seq) in DuckDB
+    # sorts on one thread.
+    seq = table.column("seq")
+    if len(seq) > 1 and not pc.all(pc.greater(seq[1:], seq[:-1])).as_py():
+        table = table.take(pc.sort_indices(seq))
+        seq = table.column("seq")
+    hashes = table.column("hash")
+    digests = [hashlib.sha256(b).hexdigest()
+               for b in pc.cast(table.column("hashed"), pa.binary()).to_pylist()]
+    altered = pc.fill_null(pc.not_equal(hashes, pa.array(digests, pa.string())), True)
+    # the previous row's hash (the genesis for the first row, and after a row without one)
+    previous = [pa.array([genesis], pa.string()), *hashes[:-1].chunks] if len(hashes) else []
+    expected = pc.fill_null(pa.chunked_array(previous, pa.string()), genesis)
+    unlinked = pc.fill_null(pc.not_equal(table.column("prev_hash"), expected), True)
+    chosen = pc.filter(seq, pc.or_(altered, unlinked)).to_pylist()
+    count = len(seq)
+    head_seq, head_hash = (seq[-1].as_py(), hashes[-1].as_py()) if count else (None, None)
     return count, head_seq, head_hash, store.rows(_SUSPECT_ROWS, [chosen]) if chosen else []
 
 
