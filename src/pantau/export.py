@@ -617,9 +617,12 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         cells = list(pool.map(lambda c: safe_column(_field_column(chosen, c.field, layout)),
                               layout.columns))
+        # Arrow's CSV writer runs without the GIL: the file is written while the rows are
+        # hashed here.
+        csv_bytes = pool.submit(_csv_bytes, header, cells, layout.delimiter)
+        digests = dict(zip(ids, _row_digests(cells)))
+        data = csv_bytes.result()
     model_versions = set(pc.unique(chosen.column("model_version")).to_pylist())
-    digests = dict(zip(ids, _row_digests(cells)))
-    data = _csv_bytes(header, cells, layout.delimiter)
     rows = ids                     # one CSV row per selected case
     sha = hashlib.sha256(data).hexdigest()
 
