@@ -148,3 +148,23 @@ def test_sql_hash_matches_python_hash_for_ordinary_text(tmp_path):
         count, _, _, suspects = chain_suspects(store, GENESIS_HASH)
         assert count > 20
         assert suspects == []
+
+
+def test_chain_checked_in_seq_order_whatever_the_storage_order(tmp_path):
+    """The chain is judged in seq order even when the rows are stored out of it (a restored
+    backup, a DuckLake merge): shuffled storage is no problem, a swapped pair of hashes is."""
+    import random
+
+    from pantau.review_sql import chain_suspects
+
+    history = [(i % 4, "confirmed", REVIEWERS[i % 3], "") for i in range(40)]
+    with Store.open(tmp_path / "pantau.duckdb") as store:
+        rows = _fill(store, history)
+        shuffled = rows[:]
+        random.Random(7).shuffle(shuffled)
+        store.con.execute("DELETE FROM decisions")
+        store.upsert("decisions", pa.Table.from_pylist(shuffled))
+        count, head_seq, head_hash, suspects = chain_suspects(store, GENESIS_HASH)
+        assert (count, head_seq, head_hash, suspects) == (40, 40, rows[-1]["hash"], [])
+        store.con.execute("UPDATE decisions SET prev_hash = 'x' WHERE seq = 17")
+        assert [s[0] for s in chain_suspects(store, GENESIS_HASH)[3]] == [17]
