@@ -684,9 +684,13 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
         "case_ids": ids,
         "row_sha256": digests,
     }
-    manifest_text = _manifest_json(manifest)
     # Each file whole or not at all (temp file, fsync, rename); a full disk is a WriteError.
-    write_atomic(csv_path, data, what="export file")
+    # The CSV goes to disk (no GIL) while the manifest is encoded; the manifest is written
+    # only once the CSV is.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        csv_written = pool.submit(write_atomic, csv_path, data, what="export file")
+        manifest_text = _manifest_json(manifest)
+        csv_written.result()
     write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
     with store.transaction():
         store.upsert("exports", [{
