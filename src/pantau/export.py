@@ -693,15 +693,18 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
         csv_written.result()
     write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
     with store.transaction():
-        store.upsert("exports", [{
+        recorded = store.upsert("exports", [{
             "export_id": export_id, "week": iso.label, "recipient": layout.name,
             "path": str(csv_path), "sha256": sha, "row_count": len(rows),
             "manifest": manifest_text, "created_by": manifest["created_by"],
             "created_at": created_at,
         }], key=["export_id"])
-        store.upsert("export_rows", pa.table({
-            "export_id": pa.array([export_id] * len(ids), pa.string()),
-            "case_id": pa.array(ids, pa.string())}), key=["export_id", "case_id"])
+        if recorded:
+            # A new export id (the next revision) has no rows yet, and the case ids are
+            # distinct: a plain insert, without the existing-key check over every row.
+            store.upsert("export_rows", pa.table({
+                "export_id": pa.array([export_id] * len(ids), pa.string()),
+                "case_id": pa.array(ids, pa.string())}))
     return ExportResult(export_id, iso.label, layout.name, csv_path, manifest_path, sha,
                         len(rows), revision, "revised" if prev else "new", ids, added, removed,
                         changed)
