@@ -86,7 +86,8 @@ def end_to_end(quick: bool, log: Any) -> list[Figure]:
             "activities/s (wall)", "the same run by pantau's CPU time",
             r["activities_per_cpu_s"], E2E_TARGET,
             note=(f"{r['activities']:,} acts, {r['pages']:,} pages; collect "
-                  f"{r['collect_wall_s']:.0f} s + classify {r['classify_wall_s']:.0f} s; "
+                  f"{r['collect_wall_s']:.1f} s, then classify {r['classify_wall_s']:.1f} s "
+                  f"({r['classified_alongside']:,} of {r['classified_pairs']:,} alongside); "
                   f"{per_cpu_ms:.2f} ms CPU/act (+ demo server {r['server_cpu_s']:.0f} s "
                   f"CPU); peak RSS {r['peak_rss_mb']:.0f} MB; "
                   f"errors {r['errors']}"),

@@ -71,3 +71,27 @@ def shipped_model():
     from pantau.classify.model import TextModel
 
     return TextModel.load()
+
+
+TINY_TEXTS = {
+    "support": ["dukung terus calon kita", "kami dukung pasangan ini", "pasti menang dukung",
+                "bangga dukung paslon", "semua dukung nomor ini"],
+    "invitation": ["ayo coblos nomor __num__", "ayo pilih paslon", "jangan lupa coblos dia",
+                   "ayo coblos bersama", "mari pilih dan coblos"],
+    "attack": ["paslon itu pembohong", "jangan pilih pembohong", "calon itu korup",
+               "korup dan pembohong", "tolak calon korup"],
+    "neutral_election": ["asn wajib netral", "datang ke tps tanggal 27", "jadwal kampanye",
+                         "asn harus netral", "gunakan hak pilih anda di tps"],
+    "private": ["resep rendang enak", "liburan ke bali", "selamat pagi keluarga",
+                "olahraga pagi sehat", "makan siang bersama keluarga"],
+}
+
+
+def fit_tiny_model(version: str):  # noqa: ANN201 - a TextModel (imported lazily)
+    """A real model of the shipped kind fitted on 25 texts in a blink: for tests that need a
+    model's decisions to compare, not good ones."""
+    from pantau.classify.model import TextModel
+
+    pairs = [(t, label) for label, items in TINY_TEXTS.items() for t in items]
+    return TextModel.fit([t for t, _ in pairs], [label for _, label in pairs], kind="logreg",
+                         version=version)

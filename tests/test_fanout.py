@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from classify_helpers import fit_tiny_model
 from pantau.classify.model import TextModel
 from pantau.classify.pipeline import classify_pending
 from pantau.config import get_settings
@@ -35,21 +36,7 @@ FLAG_COLUMNS = "case_id, model_version, activity_id, election_id, rule, stage, c
 
 @pytest.fixture
 def tiny_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TextModel:
-    texts = {
-        "support": ["dukung terus calon kita", "kami dukung pasangan ini", "pasti menang dukung",
-                    "bangga dukung paslon", "semua dukung nomor ini"],
-        "invitation": ["ayo coblos nomor __num__", "ayo pilih paslon", "jangan lupa coblos dia",
-                       "ayo coblos bersama", "mari pilih dan coblos"],
-        "attack": ["paslon itu pembohong", "jangan pilih pembohong", "calon itu korup",
-                   "korup dan pembohong", "tolak calon korup"],
-        "neutral_election": ["asn wajib netral", "datang ke tps tanggal 27", "jadwal kampanye",
-                             "asn harus netral", "gunakan hak pilih anda di tps"],
-        "private": ["resep rendang enak", "liburan ke bali", "selamat pagi keluarga",
-                    "olahraga pagi sehat", "makan siang bersama keluarga"],
-    }
-    pairs = [(t, label) for label, items in texts.items() for t in items]
-    model = TextModel.fit([t for t, _ in pairs], [lb for _, lb in pairs], kind="logreg",
-                          version="0.0.0-fanout")
+    model = fit_tiny_model("0.0.0-fanout")
     monkeypatch.setenv("PANTAU_CLASSIFIER__MODEL_DIR", str(model.save(tmp_path / "model")))
     get_settings.cache_clear()
     return model

@@ -14,6 +14,7 @@ import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,20 +97,25 @@ def _write_if_absent(home: Path, record: Evidence, body: bytes) -> None:
 
 
 def archive_many(
-    store_or_home: Store | str | Path, responses: Sequence[Fetched], collector_version: str
+    store_or_home: Store | str | Path, responses: Sequence[Fetched], collector_version: str,
+    *, store_lock: AbstractContextManager[object] | None = None,
 ) -> list[Evidence]:
     """`archive` for a batch: one `Evidence` per response, in order, every file on disk when it
     returns. One query finds the bodies already archived; equal bodies share one record (the
-    first); new files are compressed and written by a few threads at once."""
+    first); new files are compressed and written by a few threads at once.
+
+    `store_lock` is held around that query only: a store connection shared between threads
+    stays free for the others while the files are compressed and synced."""
     home = home_of(store_or_home)
     digests = [hashlib.sha256(f.content).hexdigest() for f in responses]
     records: dict[str, Evidence] = {}
     if isinstance(store_or_home, Store) and digests:
-        for row in store_or_home.rows(
-            "SELECT sha256, platform, url, requested_at, status, content_type, size, path, "
-            "collector_version FROM evidence WHERE sha256 IN (SELECT unnest(?))",
-            [sorted(set(digests))],
-        ):
+        with store_lock or nullcontext():
+            stored = store_or_home.rows(
+                "SELECT sha256, platform, url, requested_at, status, content_type, size, "
+                "path, collector_version FROM evidence WHERE sha256 IN (SELECT unnest(?))",
+                [sorted(set(digests))])
+        for row in stored:
             if (home / row[7]).is_file():
                 records[row[0]] = Evidence(*row)
     to_write: list[tuple[Evidence, bytes]] = []

@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from .classify.linking import Linker
+from .classify.alongside import linker_for
 from .classify.model import TextModel
 from .classify.pipeline import (
     PENDING_SQL,
@@ -49,24 +49,13 @@ def _model(model_dir: str) -> TextModel:
     return TextModel.load(model_dir)
 
 
-_LINKERS: dict[str, Linker] = {}
-
-
-def _linker(election: Election) -> Linker:
-    """The election's linker, built once per worker process (its regexes cost to compile)."""
-    found = _LINKERS.get(election.id)
-    if found is None:
-        found = _LINKERS[election.id] = Linker(election)
-    return found
-
-
 @task(name="classify-batch", task_run_name="classify {election.id} batch {index}",
       cache_policy=NO_CACHE, retries=0)
 def classify_batch(index: int, rows: list[dict[str, Any]], election: Election, model_dir: str,
                    threshold: float, accounts: dict, posts: dict,
                    photos: dict) -> tuple[list[Flag], dict[str, int]]:
     """Flags of one batch of pending activities; pure computation, no store access."""
-    return classify_rows(rows, election, _linker(election), _model(model_dir), threshold,
+    return classify_rows(rows, election, linker_for(election), _model(model_dir), threshold,
                            accounts, posts, photos)
 
 

@@ -18,6 +18,9 @@ Rules these follow:
 - Classification is a subflow at the end of each collect run rather than an event trigger: it
   needs no Prefect event system (works with the embedded server), and it always sees exactly
   what the collection committed. It is also served as its own deployment for manual runs.
+  While the batches collect, what they commit is already classified on the second core
+  (`classify.alongside`, as `collect_and_classify` does); the subflow classifies the rest
+  (acts on a target, photo posts once their photos are read) with the same result.
 
 The `flows/` folder at the repository root holds one-line entry points for `prefect deploy`;
 these definitions are the one source of truth.
@@ -34,6 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from . import evidence
+from .classify.alongside import ClassifyAlongside, merge_summaries
 from .classify.pipeline import PendingSummary, classify_pending
 from .collectors.runner import RunSummary, collect
 from .config import Settings, get_settings
@@ -86,11 +90,14 @@ def _collect_run_name() -> str:
       task_run_name="collect {batch.platform} batch {batch.index}/{batch.total}",
       cache_policy=NO_CACHE, retries=0)
 def collect_batch(store: Store, http: HttpClient, batch: CollectBatch,
-                  since: datetime | None) -> RunSummary:
-    """Collect one batch of accounts of one platform (pages commit one by one)."""
+                  since: datetime | None,
+                  classifier: ClassifyAlongside | None = None) -> RunSummary:
+    """Collect one batch of accounts of one platform (pages commit in groups), classifying
+    alongside with `classifier` if given."""
     logger = get_run_logger()
     summary = collect(store, http.settings, platforms=[batch.platform],
-                      accounts=list(batch.handles), since=since, http=http)
+                      accounts=list(batch.handles), since=since, http=http,
+                      classifier=classifier)
     logger.info("%s: %d account(s), %d page(s), %d new, %d already seen, %d quarantined, "
                 "%d error(s)", batch.label, summary.accounts, summary.pages,
                 summary.activities_new, summary.activities_seen, summary.quarantined,
@@ -126,17 +133,26 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
     part = Shard(shard, of)
     done: list[tuple[CollectBatch, RunSummary]] = []
     failed: list[tuple[CollectBatch, str]] = []
+    started = utcnow()
+    early: PendingSummary | None = None
     with _open_store(settings) as store, HttpClient(settings) as http:
         plan = plan_collection(store, platforms, batch_size, shard=part)
         logger.info("%d batch(es) of at most %d account(s)%s", len(plan), batch_size,
                     "" if part.everything else f", {part}")
-        for batch in plan:
-            state = collect_batch(store, http, batch, since, return_state=True)
-            if state.is_completed():
-                done.append((batch, state.result()))
-            else:
-                failed.append((batch, _reason(state)))
-                logger.error("%s failed: %s", batch.label, failed[-1][1])
+        classifier = _classifier(store) if classify else None
+        try:
+            for batch in plan:
+                state = collect_batch(store, http, batch, since, classifier, return_state=True)
+                if state.is_completed():
+                    done.append((batch, state.result()))
+                else:
+                    failed.append((batch, _reason(state)))
+                    logger.error("%s failed: %s", batch.label, failed[-1][1])
+        finally:
+            if classifier is not None:
+                early = classifier.close()
+                logger.info("%d activit(ies) classified during the collection",
+                            early.activities)
         media_error = None
         if media:
             media_state = process_media(store, settings, http, return_state=True)
@@ -150,6 +166,11 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
         try:
             outcome = classify_flow()
             summary, by_rule = outcome["summary"], outcome["flagged_by_rule"]
+            if early is not None and early.activities:
+                # What was classified during the collection counts in this run's report.
+                summary = outcome["summary"] = merge_summaries(early, summary)
+                with _open_store(settings) as store:
+                    by_rule = outcome["flagged_by_rule"] = flagged_by_rule(store, started)
             result["classify"] = outcome
         except Exception as exc:  # reported in the artifact; the run still fails below
             classify_error = str(exc)
@@ -161,6 +182,21 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
                          + (f"; classification failed: {classify_error}" if classify_error
                             else "") + " (see the collect-summary artifact)")
     return result
+
+
+def _classifier(store: Store) -> ClassifyAlongside | None:
+    """The alongside classifier of a collect run, started before the first batch; None when
+    there is no model to classify with (the classify subflow then reports why)."""
+    from .classify.model import TextModel
+
+    try:
+        model = TextModel.load()
+    except Exception as exc:  # noqa: BLE001 - the classify subflow fails on it, reported
+        get_run_logger().warning("no classification during the collection: %s", exc)
+        return None
+    classifier = ClassifyAlongside(store, model)
+    classifier.start()
+    return classifier
 
 
 def _reason(state: Any) -> str:

@@ -106,6 +106,7 @@ class PageBuffer:
         every_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         background: bool = False,
+        on_commit: Callable[[set[str]], None] | None = None,
     ) -> None:
         if every_pages < 1 or every_seconds <= 0:
             raise ValueError("commit every >= 1 page and > 0 seconds")
@@ -116,6 +117,9 @@ class PageBuffer:
         self.every_seconds = every_seconds
         self.clock = clock
         self.commits = 0                      # transactions committed (for tests and stats)
+        # Called with a group's activity ids once it is committed, by the committing thread,
+        # without `store_lock` (e.g. `classify.alongside.ClassifyAlongside.committed`).
+        self.on_commit = on_commit
         self._pages: list[_Buffered] = []
         self._since: float | None = None      # when the oldest buffered page arrived
         # The latest state of every source seen in this run (committed or not) and which of
@@ -152,6 +156,15 @@ class PageBuffer:
     def identity(self, platform: str, handle: str) -> str | None:
         """The platform id this run resolved for the handle (buffered or committed)."""
         return self._resolved.get((platform, handle))
+
+    def posts_of(self, platform: str, actor: str) -> list[Activity]:
+        """The posts (with a native id) by `actor` (platform id or handle) on the pages not
+        committed yet: buffered, or in the group committing in the background."""
+        groups = [self._pages] + ([self._inflight[0].pages] if self._inflight else [])
+        return [a for pages in groups for b in pages
+                if b.platform == platform and b.page.parsed is not None
+                for a in b.page.parsed.activities
+                if a.type == "post" and a.native_id and actor in (a.actor_id, a.actor_handle)]
 
     # --- adding and committing -----------------------------------------------------------
     def add(self, page: Page, platform: str) -> bool:
@@ -238,16 +251,14 @@ class PageBuffer:
         return group
 
     def _commit(self, group: _Group) -> FlushResult:
-        with self.store_lock:
-            return self._commit_locked(group)
-
-    def _commit_locked(self, group: _Group) -> FlushResult:
         buffered = group.pages
         archived = [b.page for b in buffered if has_content(b.page)]
         # Files first (before the transaction): a kill after this leaves files with no row,
-        # which `evidence verify` lists as unlisted and the re-fetch reuses.
+        # which `evidence verify` lists as unlisted and the re-fetch reuses. The store lock
+        # is held only while the connection is used, not while files are compressed and
+        # synced: the collection threads' reads (`runner._Ctx`) wait for it.
         records = archive_many(self.store, [p.fetched for p in archived],  # type: ignore[misc]
-                               self.collector_version)
+                               self.collector_version, store_lock=self.store_lock)
         evidence_of = {id(p): r for p, r in zip(archived, records, strict=True)}
         now = utcnow()
         activities: list[Activity] = []
@@ -290,11 +301,14 @@ class PageBuffer:
             return counts
 
         # store.write: on a DuckLake a conflicting writer makes the whole group run again.
-        result = self.store.write(unit)
+        with self.store_lock:
+            result = self.store.write(unit)
         self.commits += 1
         self.summary.activities_new += result.activities_new
         self.summary.activities_seen += result.activities_seen
         self.summary.quarantined += result.quarantined
+        if self.on_commit is not None:
+            self.on_commit(group.activity_ids)
         return result
 
 

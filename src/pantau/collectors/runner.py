@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import Settings
@@ -37,6 +38,9 @@ from ..store import Store
 from ..timeutil import to_utc, utcnow
 from .commit import PageBuffer
 from .paging import Page, SourceState, Target
+
+if TYPE_CHECKING:
+    from ..classify.alongside import ClassifyAlongside
 
 log = logging.getLogger("pantau.collect")
 
@@ -76,8 +80,8 @@ class RunSummary:
 class _Ctx:
     """The `Context` clients see: the HTTP client and read access to state and activities.
 
-    Reads see the pages still waiting in `buffer` as if they were committed: state and known
-    activities are answered from the buffer first, `recent_posts` commits it first."""
+    Reads see the pages still waiting in `buffer` as if they were committed: state, known
+    activities and recent posts are answered from the buffer and the store together."""
 
     def __init__(self, store: Store, settings: Settings, http: HttpClient,
                  since: datetime | None, buffer: PageBuffer) -> None:
@@ -110,21 +114,36 @@ class _Ctx:
             return set()
         with self.lock:
             ours = self.buffer.knows(activity_ids)
-            if not stored:
-                return ours
-            # A scan of activities.activity_id (no index there, see docs/scaling.md): asked
-            # only by lists that a previous sweep got to (`walk` passes stored=False else).
-            rows = self._rows(
-                "SELECT activity_id FROM activities WHERE activity_id IN (SELECT unnest(?))",
-                [activity_ids])
+        if not stored:
+            return ours
+        # The store after the buffer, outside `lock` (the other threads go on adding pages
+        # while a background commit holds the store): an id committed in between was in the
+        # buffer when we looked, so the union misses nothing.
+        # A scan of activities.activity_id (no index there, see docs/scaling.md): asked
+        # only by lists that a previous sweep got to (`walk` passes stored=False else).
+        rows = self._rows(
+            "SELECT activity_id FROM activities WHERE activity_id IN (SELECT unnest(?))",
+            [activity_ids])
         return {r[0] for r in rows} | ours
 
     def recent_posts(self, platform: str, actor_id: str, limit: int) -> list[Activity]:
-        # A query over posts (ordered, limited): simplest to see the buffered ones committed.
-        # Called once per watch-listed account, so it adds few commits.
+        """The actor's `limit` latest posts (since `since`), committed or still buffered."""
+        # Buffered first, then the store (as in `known`): committing the buffer to ask the
+        # store alone made every collection thread wait for that commit.
         with self.lock:
-            self.buffer.flush()
-            return self._recent_posts(platform, actor_id, limit)
+            buffered = self.buffer.posts_of(platform, actor_id)
+        stored = self._recent_posts(platform, actor_id, limit)
+        seen = {post.native_id for post in stored}
+        since = self.since
+        posts = stored + [a for a in buffered if a.native_id not in seen and (
+            since is None or (a.created_at is not None and to_utc(a.created_at) >= since))]
+        # created_at DESC NULLS LAST, as the store query orders them
+        posts.sort(key=lambda a: (a.created_at is not None,
+                                  to_utc(a.created_at) if a.created_at else None), reverse=True)
+        unique: dict[str | None, Activity] = {}
+        for post in posts:
+            unique.setdefault(post.native_id, post)
+        return list(unique.values())[:limit]
 
     def _rows(self, sql: str, params: list) -> list[tuple]:
         # The background committer uses the same connection: one of us at a time.
@@ -208,6 +227,7 @@ def collect(
     http: HttpClient | None = None,
     progress: Progress | None = None,
     engagement_posts: int = 20,
+    classifier: ClassifyAlongside | None = None,
 ) -> RunSummary:
     """Collect every source of the work list once; see the module docstring.
 
@@ -215,6 +235,7 @@ def collect(
     `since` stops backwards paging at that time (a first run's backfill horizon) and limits
     which watch-listed posts get their likers collected. `progress(event, summary)` is called
     with "start" (summary.accounts set), after every page ("page") and account ("account").
+    `classifier` is handed every committed group (`classify.alongside`).
     """
     chosen = list(platforms) if platforms else list(PLATFORMS)
     unknown = sorted(set(chosen) - set(PLATFORMS))
@@ -231,7 +252,10 @@ def collect(
     buffer = PageBuffer(store, summary, COLLECTOR_VERSION,
                         every_pages=settings.collect.commit_every_pages,
                         every_seconds=settings.collect.commit_every_seconds,
-                        background=True)
+                        background=True,
+                        on_commit=classifier.committed if classifier is not None else None)
+    if classifier is not None:
+        classifier.use_lock(buffer.store_lock)
     ctx = _Ctx(store, settings, http, since, buffer)
     targets = work_list(store, chosen, accounts)
     summary.accounts = len(targets)
@@ -278,6 +302,8 @@ def collect(
             buffer.close()
         except Exception as exc:  # noqa: BLE001 - only after a failed run: flush raised it
             log.warning("the last background commit failed: %s", exc)
+        if classifier is not None:
+            classifier.settle()   # its thread is done with the store connection
         _copy_stats(summary, http, base_stats)
         summary.finished_at = utcnow()
         store.upsert("collection_runs", [{"run_id": summary.run_id,
