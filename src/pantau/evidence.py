@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from .collectors.base import Fetched
 from .errors import EvidenceError
-from .fsutil import private_dir, write_atomic
+from .fsutil import private_dir, publish, write_atomic, write_unsynced
 from .records import Evidence
 from .store import Store
 
@@ -96,6 +96,14 @@ def _write_if_absent(home: Path, record: Evidence, body: bytes) -> None:
         write_atomic(target, compress(body), what="evidence file")
 
 
+def _stage_if_absent(home: Path, record: Evidence, body: bytes) -> tuple[Path, Path] | None:
+    """(temporary file, target) of a file of a batch (`fsutil.publish`), None if it exists."""
+    target = home / record.path
+    if target.is_file():
+        return None
+    return write_unsynced(target, compress(body), what="evidence file"), target
+
+
 def archive_many(
     store_or_home: Store | str | Path, responses: Sequence[Fetched], collector_version: str,
     *, store_lock: AbstractContextManager[object] | None = None,
@@ -127,10 +135,18 @@ def archive_many(
     for directory in sorted({(home / r.path).parent for r, _ in to_write}):
         private_dir(directory)
     if len(to_write) > 1:
+        # Atomic per file as `write_atomic`, but synced once for the batch (`fsutil.publish`).
         with ThreadPoolExecutor(min(WRITE_THREADS, len(to_write)),
                                 thread_name_prefix="pantau-evidence") as pool:
-            # list(): re-raises the first WriteError here, after every write has finished.
-            list(pool.map(lambda item: _write_if_absent(home, *item), to_write))
+            futures = [pool.submit(_stage_if_absent, home, *item) for item in to_write]
+        staged = [f.result() for f in futures if f.exception() is None]
+        failed = next((f.exception() for f in futures if f.exception() is not None), None)
+        if failed is not None:
+            for item in staged:
+                if item is not None:
+                    item[0].unlink(missing_ok=True)
+            raise failed
+        publish([item for item in staged if item is not None], what="evidence file")
     elif to_write:
         _write_if_absent(home, *to_write[0])
     return [records[d] for d in digests]

@@ -10,9 +10,10 @@ removed, so nothing half-written is left behind.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import WriteError
@@ -105,5 +106,92 @@ def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str 
     return path
 
 
-__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "write_atomic",
-           "write_atomic_stream"]
+def write_unsynced(path: Path, data: bytes, *, what: str = "file") -> Path:
+    """The first half of a batch write (`publish` is the second): `data` in a temporary file
+    created 0600 beside `path`, not yet flushed to disk nor renamed. Returns its path. The
+    parent directory must exist."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            os.fchmod(fd, PRIVATE_FILE)   # O_CREAT's mode is only used for a new file
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(f"cannot write the {what}: {describe_os_error(exc)}; nothing was "
+                         "written", file=path) from None
+    return tmp
+
+
+def publish(staged: Sequence[tuple[Path, Path]], *, what: str = "file") -> None:
+    """Make a batch of `write_unsynced` files durable, then rename each (temporary, target)
+    over its target: the atomicity of `write_atomic` with two syncs for the whole batch
+    instead of one per file (on Linux; one per file elsewhere).
+
+    A crash before the end leaves old targets or new complete ones, never a partial one, and
+    maybe temporary files. On an error every temporary file is removed and `WriteError` names
+    a target; targets renamed before it (a directory that could not be synced) are complete
+    but may not survive a crash. The renames are durable when this returns (their directories
+    are synced)."""
+    if not staged:
+        return
+    try:
+        _sync_files([tmp for tmp, _ in staged])      # the contents, before any rename
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        for directory in sorted({target.parent for _, target in staged}):
+            _fsync_path(directory)                    # the renames
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        target = next((t for _, t in staged if not t.is_file()), staged[0][1])
+        raise WriteError(f"cannot write the {what}: {describe_os_error(exc)}",
+                         file=target) from None
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs() -> object | None:
+    """libc's syncfs(2) (Linux): flushes one file system; None where there is none."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def _sync_files(paths: Sequence[Path]) -> None:
+    """Flush these files' contents to disk: one syncfs per file system they are on (fsync
+    costs a journal commit per file: a third of the CPU of writing a small evidence file),
+    else an fsync per file."""
+    if _SYNCFS is None:
+        for path in paths:
+            _fsync_path(path)
+        return
+    devices: dict[int, Path] = {}
+    for path in paths:
+        devices.setdefault(os.stat(path).st_dev, path)
+    for path in devices.values():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) != 0:  # type: ignore[operator]
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err))
+        finally:
+            os.close(fd)
+
+
+__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "publish",
+           "write_atomic", "write_atomic_stream", "write_unsynced"]
