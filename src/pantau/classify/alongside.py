@@ -21,8 +21,9 @@ Exactly `classify_pending`'s flags, whatever the order or a kill:
   downloaded and analysed after the collection; their text and hand poses count). An activity
   is stored once (``DO NOTHING``), so what the group committed is what `classify_pending` would
   read.
-- "Pending" is `PENDING_SQL` itself, narrowed to the group's ids: an activity classified with
-  this model is never classified again, and one waiting in the child is not sent twice.
+- "Pending" is `classify_pending`'s query (`pending_sql`) narrowed to the group's ids: an
+  activity classified with this model is never classified again, and one waiting in the child
+  is not sent twice.
 - Results are written like `classify_pending`'s, a batch per transaction, so a kill loses only
   batches not written yet; the next run's `classify_pending` (here, or the `classify` flow)
   classifies them, and everything that waited (targets, media) in the same way.
@@ -51,25 +52,23 @@ from ..store import Store
 from .linking import Linker
 from .model import TextModel
 from .pipeline import (
-    PENDING_SQL,
     PendingSummary,
     classify_pending,
     classify_rows,
+    pending_sql,
     resolve_threshold,
     write_results,
 )
 
 log = logging.getLogger("pantau.classify")
 
-# Pending (`PENDING_SQL`) among the ids of one commit, and final already: see the module
-# docstring for why targets and media wait for the pass after the collection.
-_FINAL_PENDING_SQL = f"""
-SELECT * FROM ({PENDING_SQL}) p
-WHERE p.activity_id IN (SELECT unnest(?))
-  AND p.target_id IS NULL AND p.target_author_id IS NULL AND p.target_author_handle IS NULL
-  AND coalesce(p.media_count, 0) = 0
-ORDER BY p.activity_id
-"""
+# Pending (`pending_sql`) among the activities of one commit (the first parameter, their ids)
+# and final already: see the module docstring for why targets and media wait for the pass
+# after the collection.
+_FINAL_PENDING_SQL = pending_sql("""(
+    SELECT * FROM activities WHERE activity_id IN (SELECT unnest(?))
+      AND target_id IS NULL AND target_author_id IS NULL AND target_author_handle IS NULL
+      AND coalesce(media_count, 0) = 0)""")
 
 # --- the child process ---------------------------------------------------------------------
 
@@ -201,8 +200,8 @@ class ClassifyAlongside:
         for eid, election in self.elections.items():
             window = self._windows[eid]
             with self.store_lock:
-                frame = self.store.df(_FINAL_PENDING_SQL, [window.start, window.end, eid,
-                                                           self.model.version, ids])
+                frame = self.store.df(_FINAL_PENDING_SQL, [ids, window.start, window.end, eid,
+                                                           self.model.version])
             with self._lock:
                 rows = [r for r in frame.to_dict("records")
                         if (eid, r["activity_id"]) not in self._sent]

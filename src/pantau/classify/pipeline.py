@@ -148,10 +148,14 @@ class PendingSummary:
             self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
 
 
-PENDING_SQL = """
+def pending_sql(activities: str = "activities") -> str:
+    """The query of the pending activities (parameters: window start, window end, election id,
+    model version) among `activities`: the table, or a parenthesised query of its rows (one
+    commit group's, `classify.alongside`: narrowed before the joins, not after)."""
+    return f"""
 SELECT a.activity_id, a.platform, a.type, a.actor_handle, a.target_id, a.target_author_id,
        a.target_author_handle, a.text, a.created_at, a.observed_at, a.media_count
-FROM activities a
+FROM {activities} a
 -- an act without a platform date (a follow, a Mastodon favourite) is judged when observed
 WHERE coalesce(a.created_at, a.observed_at) >= ? AND coalesce(a.created_at, a.observed_at) < ?
   -- two EXISTS rather than one with an OR inside: each is a hash join; the OR made it a
@@ -170,6 +174,9 @@ WHERE coalesce(a.created_at, a.observed_at) >= ? AND coalesce(a.created_at, a.ob
                                   x -> json_extract_string(x, '$.sha256')), m.sha256)))
 ORDER BY a.activity_id
 """
+
+
+PENDING_SQL = pending_sql()
 
 # The pending set is decided once (its ids, ordered, as one Arrow column: ~50 bytes per
 # activity) and its rows read batch by batch: a backlog of a million activities read into one
@@ -403,5 +410,5 @@ def write_results(store: Store, flags: list[Flag], done: dict[str, int], electio
 
 
 __all__ = ["PENDING_SQL", "PendingSummary", "classify_pending", "classify_rows",
-           "classify_texts", "flags_table", "pending_batches", "prepare", "resolve_threshold",
-           "strongest", "watch_index", "write_results"]
+           "classify_texts", "flags_table", "pending_batches", "pending_sql", "prepare",
+           "resolve_threshold", "strongest", "watch_index", "write_results"]
