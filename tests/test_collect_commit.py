@@ -195,3 +195,36 @@ def test_commit_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PANTAU_COLLECT__COMMIT_EVERY_SECONDS", "0.5")
     settings = load_settings()
     assert (settings.collect.commit_every_pages, settings.collect.commit_every_seconds) == (7, 0.5)
+
+
+def test_recent_posts_come_from_the_store_and_the_buffer_without_a_commit(
+        tmp_path: Path) -> None:
+    from pantau.collectors.base import Parsed
+    from pantau.collectors.runner import _Ctx
+    from pantau.records import Activity
+
+    settings = load_settings(**loopback_settings(World().base))
+    store = Store.open(tmp_path / "pantau.duckdb", settings=settings)
+
+    def post(n: int, day: int, actor: str = "did:plc:w") -> Activity:
+        return Activity(platform="bluesky", type="post", actor_id=actor, actor_handle="w.test",
+                        native_id=f"at://w/{n}", created_at=datetime(2024, 11, day, tzinfo=UTC))
+
+    def page(*acts: Activity) -> Page:
+        fetched = Fetched("https://x.test/feed", 200, {}, b"{}", datetime.now(UTC), "bluesky")
+        return Page("bluesky:feed", "w", fetched, Parsed(list(acts)))
+
+    summary = RunSummary(run_id="r", started_at=datetime.now(UTC))
+    buffer = PageBuffer(store, summary, COLLECTOR_VERSION, every_pages=100, every_seconds=3600)
+    with store:
+        buffer.add(page(post(1, 1), post(3, 3)), "bluesky")
+        buffer.flush()                                   # committed: days 1 and 3
+        buffer.add(page(post(2, 2), post(4, 4), post(3, 3), post(9, 9, "did:plc:other")),
+                   "bluesky")                            # buffered: days 2, 4 and 3 again
+        ctx = _Ctx(store, settings, None, None, buffer)  # type: ignore[arg-type]
+        latest = ctx.recent_posts("bluesky", "did:plc:w", 3)
+        assert [p.native_id for p in latest] == ["at://w/4", "at://w/3", "at://w/2"]
+        assert buffer.commits == 1 and len(buffer) == 1  # nothing committed to answer it
+        ctx.since = datetime(2024, 11, 3, tzinfo=UTC)
+        assert [p.native_id for p in ctx.recent_posts("bluesky", "did:plc:w", 5)] == [
+            "at://w/4", "at://w/3"]
