@@ -135,6 +135,24 @@ def test_a_failing_child_leaves_everything_to_the_pass_after(demo, reference,
     assert result.classify.activities == len(reference["classifications"])
 
 
+def _hang(*_: object) -> None:
+    time.sleep(120)
+
+
+def test_a_hung_child_is_killed_and_the_pass_after_does_its_work(demo, reference,
+                                                                 tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    # Module level, so the forked child can unpickle it; the run must not wait 120 s.
+    monkeypatch.setattr(alongside, "_classify_final", _hang)
+    monkeypatch.setattr(alongside, "CHILD_SECONDS", 1.0)
+    started = time.monotonic()
+    result, got = _run_alongside(demo, _home(demo, tmp_path / "home"))
+    assert time.monotonic() - started < 100
+    assert got == reference
+    assert result.alongside == 0
+    assert result.classify.activities == len(reference["classifications"])
+
+
 def test_without_alongside_the_same(demo, reference, tmp_path: Path) -> None:
     home = _home(demo, tmp_path / "home")
     settings = _settings(demo, home)

@@ -73,6 +73,10 @@ _FINAL_PENDING_SQL = pending_sql("""(
 # --- the child process ---------------------------------------------------------------------
 
 PARENT_CHECK_SECONDS = 0.5
+# The longest the collecting process waits on the child for one answer (its start, or a
+# batch at the end of the run): a child that hangs (say on a lock some thread held when it
+# was forked) is killed and the pass after the collection classifies what it had.
+CHILD_SECONDS = 300.0
 
 _child_model: TextModel | None = None
 _linkers: dict[str, Linker] = {}
@@ -221,7 +225,7 @@ class ClassifyAlongside:
                 (ready if not done_only or batch.future.done() else waiting).append(batch)
             self._batches = waiting
         for batch in ready:
-            flags, done = batch.future.result()
+            flags, done = batch.future.result(timeout=CHILD_SECONDS)
             with self.store_lock:
                 write_results(self.store, flags, done, batch.election_id, self.model.version)
             self.summary.record(flags, done)
@@ -232,7 +236,7 @@ class ClassifyAlongside:
         """Start the child now, before the collection's threads (see `_child`)."""
         if not self._failed:
             try:
-                self._child().submit(_ready).result()
+                self._child().submit(_ready).result(timeout=CHILD_SECONDS)
             except Exception as exc:  # noqa: BLE001
                 self._give_up(exc)
 
@@ -252,11 +256,16 @@ class ClassifyAlongside:
         log.warning("classifying alongside the collection stopped (%s: %s); the rest is "
                     "classified after it", type(exc).__name__, exc)
         self._failed = True
-        self._stop()
+        self._stop(kill=True)
 
-    def _stop(self) -> None:
+    def _stop(self, *, kill: bool = False) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
+            if kill:
+                # A child that stopped answering would keep `shutdown` waiting for ever; what
+                # it had is still pending in the store.
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.kill()
             pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             self._batches = []
