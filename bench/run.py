@@ -9,7 +9,7 @@ adds x100. Targets on the 2-core reference machine:
 
     parse   >= 1,000 t.me/s pages/s          classify >= 5,000 activities/s per core
     store   >= 200,000 rows/s (Arrow upsert) export   1,000,000 rows in < 10 s
-    end to end (demo world, HTTP -> stored classification) >= 3,000 activities/s
+    end to end (demo world x10 and x100, HTTP -> stored classification) >= 3,000 activities/s
 
 The machine is shared: the load average is printed before and after, and rates of
 single-process work are by CPU time (`time.process_time`) with the wall-clock rate beside it.
@@ -43,6 +43,7 @@ from sections import Figure  # noqa: E402
 
 SECTIONS = ("parse", "classify", "store", "export", "media", "e2e")
 E2E_TARGET = 3000.0
+E2E_TARGET_FROM_SCALE = 10.0   # the issue sets the end-to-end target for the world x10 and x100
 
 
 def machine() -> dict[str, Any]:
@@ -81,11 +82,15 @@ def end_to_end(quick: bool, log: Any) -> list[Figure]:
     first = runs[0]
     for r in runs:
         per_cpu_ms = 1000 * r["cpu_s"] / max(r["activities"], 1)
+        # The target is set for the world x10 and x100 (issue 9); x1 is the small end of the
+        # linearity check, where start-up and the first requests weigh.
+        targeted = r["scale"] >= E2E_TARGET_FROM_SCALE
         figures.append(Figure(
             "e2e", f"demo world x{r['scale']:g}: activities/s", r["activities_per_s"],
             "activities/s (wall)", "the same run by pantau's CPU time",
-            r["activities_per_cpu_s"], E2E_TARGET,
-            note=(f"{r['activities']:,} acts, {r['pages']:,} pages; collect "
+            r["activities_per_cpu_s"], E2E_TARGET if targeted else None,
+            note=("" if targeted else f"no target below x{E2E_TARGET_FROM_SCALE:g}; ") +
+                 (f"{r['activities']:,} acts, {r['pages']:,} pages; collect "
                   f"{r['collect_wall_s']:.1f} s, then classify {r['classify_wall_s']:.1f} s "
                   f"({r['classified_alongside']:,} of {r['classified_pairs']:,} alongside); "
                   f"{per_cpu_ms:.2f} ms CPU/act (+ demo server {r['server_cpu_s']:.0f} s "
