@@ -15,9 +15,9 @@ from uuid import UUID
 import pytest
 import yaml
 
+from classify_helpers import fit_tiny_model
 from collect_helpers import World, loopback_env, seed_work_list
 from pantau import cli
-from pantau.classify.model import TextModel
 from pantau.config import get_settings
 from pantau.errors import FlowError
 from pantau.orchestration import (
@@ -92,22 +92,7 @@ def loopback(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small but real model (the shipped pipeline), fitted once on 25 texts."""
-    texts = {
-        "support": ["dukung terus calon kita", "kami dukung pasangan ini", "pasti menang dukung",
-                    "bangga dukung paslon", "semua dukung nomor ini"],
-        "invitation": ["ayo coblos nomor satu", "ayo pilih paslon", "jangan lupa coblos dia",
-                       "ayo coblos bersama", "mari pilih dan coblos"],
-        "attack": ["paslon itu pembohong", "jangan pilih pembohong", "calon itu korup",
-                   "korup dan pembohong", "tolak calon korup"],
-        "neutral_election": ["asn wajib netral", "datang ke tps tanggal 27", "jadwal kampanye kpu",
-                             "asn harus netral", "gunakan hak pilih anda di tps"],
-        "private": ["resep rendang enak", "liburan ke bali", "selamat pagi keluarga",
-                    "olahraga pagi sehat", "makan siang bersama keluarga"],
-    }
-    pairs = [(t, label) for label, items in texts.items() for t in items]
-    model = TextModel.fit([t for t, _ in pairs], [label for _, label in pairs], kind="logreg",
-                          version="0.0.0-flowtest")
-    return model.save(tmp_path_factory.mktemp("model"))
+    return fit_tiny_model("0.0.0-flowtest").save(tmp_path_factory.mktemp("model"))
 
 
 @pytest.fixture
