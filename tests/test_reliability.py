@@ -32,15 +32,18 @@ def test_sigkill_collector_classifier_export_then_restart_loses_nothing(tmp_path
     from pantau.reliability.kill import kill_scenarios
 
     results = kill_scenarios(tmp_path, quick=True, kills=2)
-    assert [r.name.split()[1] for r in results] == ["collect", "classify", "export"]
+    assert [r.name.split()[1] for r in results] == ["collect", "classify", "export",
+                                                    "collect-classify"]
     for r in results:
         _assert_ok(r)
         assert r.faults >= 1, f"no kill landed: {r.summary()}"
         assert r.inputs > 0
-    collect, classify, export = results
+    collect, classify, export, both = results
     assert "0 lost" in collect.notes[0] and "quarantine" in collect.notes[0]
     assert "flags" in classify.notes[0]
     assert "3 export files" in export.notes[0]
+    assert "0 lost" in both.notes[0] and "activities" in both.notes[0] and \
+        "flags" in both.notes[0]
 
 
 @pytest.mark.slow

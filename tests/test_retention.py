@@ -200,6 +200,24 @@ def test_crash_after_commit_leaves_files_not_rows_and_next_purge_cleans(store, m
     assert logged == [(1, json.dumps([store.ids["img"]]))]
 
 
+def test_purge_removes_old_temporary_files_of_interrupted_writes(store) -> None:
+    """A write killed before its rename leaves ``.<hash>.gz.<pid>.tmp`` beside the archive:
+    never read as data, removed by a purge once older than the retention period (a young
+    one may belong to a running collection)."""
+    digest = "ab" * 32
+    leftover = store.path.parent / "raw" / "telegram" / "2024" / "11" / "10" / \
+        f".{digest}.gz.4242.tmp"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half a page")
+    assert purge(store, get_settings(), now=NOW).orphan_files == 0
+    old = OLD.timestamp()
+    os.utime(leftover, (old, old))
+    assert purge(store, get_settings(), now=NOW).orphan_files == 1
+    assert not leftover.exists()
+    logged = store.rows("SELECT hashes FROM purge_log WHERE kind = 'orphan_files'")
+    assert logged == [(json.dumps([digest]),)]
+
+
 @pytest.mark.parametrize("text,days", [("90d", 90), ("12w", 84), ("6m", 180), ("30", 30),
                                         (" 7D ", 7)])
 def test_parse_period(text: str, days: int) -> None:

@@ -22,7 +22,8 @@ disciplinary case needs the context.
 
 Order: every database change in ONE transaction; files are deleted only after the commit. A
 crash between leaves files without a row (never a row without its file); `evidence verify`
-lists them as unlisted and the next purge deletes them once they are older than the cutoff.
+lists them as unlisted and the next purge deletes them once they are older than the cutoff,
+with the temporary files a killed collection leaves (``.<hash>.gz.<pid>.tmp``, never read).
 What was purged is recorded in `purge_log`: counts and ids/hashes, never content. All set-based
 SQL: no statement per row, only one `unlink` per file.
 """
@@ -68,7 +69,7 @@ class PurgeReport:
     media_analyses: int = 0
     files_deleted: int = 0
     files_missing: int = 0           # evidence rows whose file was already gone
-    orphan_files: int = 0            # archive files with no evidence row (a crashed run)
+    orphan_files: int = 0            # files with no evidence row, temporaries (a crashed run)
     bytes_freed: int = 0
     errors: list[str] = field(default_factory=list)   # files that could not be deleted
 
@@ -198,7 +199,7 @@ def purge(
                 "INSERT INTO purge_log (purged_at, kind, count, hashes, cutoff) "
                 "VALUES (?, 'orphan_files', ?, ?, ?)",
                 [utcnow(), len(orphans),
-                 json.dumps(sorted(p.name.removesuffix(".gz") for p, _ in orphans)), cutoff])
+                 json.dumps(sorted(_archive_hash(p) for p, _ in orphans)), cutoff])
     return report
 
 
@@ -256,7 +257,8 @@ def _delete(store: Store, cutoff: datetime) -> None:
 
 
 def _orphan_files(home: Path, listed: set[str], cutoff: datetime) -> list[tuple[Path, int]]:
-    """Archive files with no evidence row, last written before the cutoff.
+    """Archive files with no evidence row, and temporary files of interrupted writes
+    (``.<name>.gz.<pid>.tmp``), last written before the cutoff.
 
     The age test keeps a file that a running collection has just written and not yet
     committed; a crash leaves such files behind, and they are old by the next purges.
@@ -266,14 +268,28 @@ def _orphan_files(home: Path, listed: set[str], cutoff: datetime) -> list[tuple[
         return []
     limit = cutoff.timestamp()
     found = []
-    for path in raw.rglob("*.gz"):
+    for path in raw.rglob("*"):
+        if not (path.name.endswith(".gz") or _is_temporary(path.name)):
+            continue
         rel = path.relative_to(home).as_posix()
-        if rel in listed:
+        if rel in listed or not path.is_file():
             continue
         stat = path.stat()
         if stat.st_mtime < limit:
             found.append((path, stat.st_size))
     return sorted(found)
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp") and ".gz." in name
+
+
+def _archive_hash(path: Path) -> str:
+    """The content hash an archive file (or a temporary file of one) is named after."""
+    name = path.name
+    if _is_temporary(name):
+        name = name[1:].split(".gz.", 1)[0] + ".gz"
+    return name.removesuffix(".gz")
 
 
 def _unlink(path: Path, report: PurgeReport, size: int, *, orphan: bool = False) -> None:

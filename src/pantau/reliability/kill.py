@@ -33,7 +33,11 @@ STAGE_TABLES = {
     "collect": ("activities", "quarantine"),
     "classify": ("classifications", "flags"),
     "export": ("exports", "export_rows", "decisions"),
+    # What the collect flow runs: collecting with classification alongside (a forked child),
+    # then the rest; from the same start as "collect".
+    "collect-classify": ("activities", "quarantine", "classifications", "flags"),
 }
+FROM_START = {"collect", "collect-classify"}
 TIMEOUT = 900.0
 
 
@@ -109,7 +113,7 @@ def _check(stage: str, ref_home: Path, home: Path, result: ScenarioResult) -> No
                 f"the same ({diff.lost} lost, {diff.duplicates} extra or repeated)")
     with Store.open(home / "pantau.duckdb", settings=settings_for(home),
                     read_only=True) as store:
-        if stage == "collect":
+        if stage in FROM_START:
             from ..evidence import verify
 
             report = verify(store)
@@ -141,7 +145,8 @@ def _check(stage: str, ref_home: Path, home: Path, result: ScenarioResult) -> No
 
 def kill_scenarios(work: Path, *, quick: bool = True, seed: int = 8,
                    kills: int | None = None) -> list[ScenarioResult]:
-    """The three kill scenarios, sharing one demo world and one chain of homes; `kills` per
+    """The kill scenarios, sharing one demo world and one chain of homes (collect, classify,
+    export; collecting with classification alongside starts where collect does); `kills` per
     stage defaults to 4 (quick) or 8 (full)."""
     from ..demo import DemoServer, build_world
 
@@ -159,9 +164,10 @@ def kill_scenarios(work: Path, *, quick: bool = True, seed: int = 8,
         previous = base
         for stage in STAGE_TABLES:
             result = results[stage]
+            start = base if stage in FROM_START else previous
             with measured(result):
-                ref = copy_home(previous, work / f"{stage}-ref")
-                killed = copy_home(previous, work / f"{stage}-killed")
+                ref = copy_home(start, work / f"{stage}-ref")
+                killed = copy_home(start, work / f"{stage}-killed")
                 if stage == "export":
                     # Human decisions are made once, before the copies diverge.
                     for home in (ref, killed):

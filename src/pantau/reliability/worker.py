@@ -1,6 +1,6 @@
 """One pipeline stage in its own process, so the kill scenarios can SIGKILL it.
 
-    python -m pantau.reliability.worker collect|classify|export
+    python -m pantau.reliability.worker collect|classify|export|collect-classify
 
 Settings come from the environment (`pipeline.env_for`). With ``PANTAU_RELIABILITY_KILL_AT=N``
 the process SIGKILLs itself at its N-th *write event*: just before or just after a store
@@ -84,6 +84,12 @@ def run(stage: str) -> int:
 
             summary = collect(store, settings)
             print(f"pages {summary.pages} new {summary.activities_new}", flush=True)
+        elif stage == "collect-classify":
+            from ..classify.alongside import collect_and_classify
+
+            both = collect_and_classify(store, settings)
+            print(f"pages {both.collect.pages} new {both.collect.activities_new} classified "
+                  f"{both.classify.activities} ({both.alongside} alongside)", flush=True)
         elif stage == "classify":
             from ..classify.pipeline import classify_pending
 
@@ -97,7 +103,8 @@ def run(stage: str) -> int:
                                 now=EXPORT_NOW):
                 print(f"export {r.export_id} {r.status} {r.row_count}", flush=True)
         else:
-            print(f"unknown stage {stage!r} (collect, classify, export)", file=sys.stderr)
+            print(f"unknown stage {stage!r} (collect, classify, export, collect-classify)",
+                  file=sys.stderr)
             return 2
     return 0
 
