@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from .classify.alongside import linker_for
+from .classify.linking import linker_for
 from .classify.model import TextModel
 from .classify.pipeline import (
     PENDING_SQL,

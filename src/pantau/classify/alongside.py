@@ -49,7 +49,7 @@ from ..config import Settings, get_settings
 from ..elections import load_election, stage_window
 from ..records import Election, Flag
 from ..store import Store
-from .linking import Linker
+from .linking import linker_for
 from .model import TextModel
 from .pipeline import (
     PendingSummary,
@@ -79,7 +79,6 @@ PARENT_CHECK_SECONDS = 0.5
 CHILD_SECONDS = 300.0
 
 _child_model: TextModel | None = None
-_linkers: dict[str, Linker] = {}
 
 
 def _start_child(model: TextModel, parent: int) -> None:
@@ -98,15 +97,6 @@ def _exit_with(parent: int) -> None:
 
 def _ready() -> bool:
     return _child_model is not None
-
-
-def linker_for(election: Election) -> Linker:
-    """The election's linker, built once per process (its regexes cost to compile): for
-    processes that classify batch after batch (this child, `fanout`'s workers)."""
-    found = _linkers.get(election.id)
-    if found is None:
-        found = _linkers[election.id] = Linker(election)
-    return found
 
 
 def _classify_final(rows: list[dict[str, Any]], election: Election, threshold: float
@@ -316,5 +306,5 @@ def merge_summaries(first: PendingSummary, second: PendingSummary) -> PendingSum
     return merged
 
 
-__all__ = ["ClassifyAlongside", "CollectClassifyResult", "linker_for", "collect_and_classify",
+__all__ = ["ClassifyAlongside", "CollectClassifyResult", "collect_and_classify",
            "merge_summaries"]

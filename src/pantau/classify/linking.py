@@ -344,6 +344,19 @@ class Linker:
         return [self.link(t, election_id) for t in texts]
 
 
+_LINKERS: dict[str, Linker] = {}
+
+
+def linker_for(election: Election) -> Linker:
+    """The election's linker, built once per process (its regexes cost to compile): for
+    processes that classify batch after batch (`classify.alongside`'s child, `fanout`'s
+    workers)."""
+    found = _LINKERS.get(election.id)
+    if found is None:
+        found = _LINKERS[election.id] = Linker(election)
+    return found
+
+
 def _plausible_part(match: re.Match[str], whole: str) -> bool:
     """A name found inside a run-together tag/handle: long enough, or at its start or end.
 
@@ -454,4 +467,5 @@ def _find(pat: _ElectionPatterns, text: str) -> list[Signal]:
     return signals
 
 
-__all__ = ["KINDS", "Linker", "Links", "NUMBER_KINDS", "STRONG_KINDS", "Signal"]
+__all__ = ["KINDS", "Linker", "Links", "NUMBER_KINDS", "STRONG_KINDS", "Signal",
+           "linker_for"]
