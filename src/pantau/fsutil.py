@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -68,6 +69,18 @@ def write_atomic(path: str | Path, data: bytes, *, what: str = "file",
     return write_atomic_stream(path, (data,), what=what, private_parent=private_parent)
 
 
+def temporary_path(path: Path) -> Path:
+    """Where `write_atomic` and `write_unsynced` write `path` before renaming it: a hidden
+    ``.<name>.<pid>.tmp`` beside it (a killed write leaves it behind, never `path` itself)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def temporary_of(name: str) -> str | None:
+    """The file name a `temporary_path` file was to become; None for any other name."""
+    match = re.fullmatch(r"\.(.+)\.\d+\.tmp", name)
+    return match[1] if match else None
+
+
 def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str = "file",
                         private_parent: bool = False) -> Path:
     """`write_atomic` for output too big to hold as one `bytes`: `chunks` (e.g. a generator
@@ -83,7 +96,7 @@ def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str 
         private_dir(path.parent)
     elif not path.parent.is_dir():
         private_dir(path.parent)  # only what is missing is ours to create
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
@@ -110,7 +123,7 @@ def write_unsynced(path: Path, data: bytes, *, what: str = "file") -> Path:
     """The first half of a batch write (`publish` is the second): `data` in a temporary file
     created 0600 beside `path`, not yet flushed to disk nor renamed. Returns its path. The
     parent directory must exist."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
@@ -194,4 +207,5 @@ def _sync_files(paths: Sequence[Path]) -> None:
 
 
 __all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "publish",
-           "write_atomic", "write_atomic_stream", "write_unsynced"]
+           "temporary_of", "temporary_path", "write_atomic", "write_atomic_stream",
+           "write_unsynced"]

@@ -40,6 +40,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import InputError, StoreError
 from .evidence import home_of
+from .fsutil import temporary_of
 from .store import Store
 from .timeutil import to_utc, utcnow
 
@@ -269,7 +270,7 @@ def _orphan_files(home: Path, listed: set[str], cutoff: datetime) -> list[tuple[
     limit = cutoff.timestamp()
     found = []
     for path in raw.rglob("*"):
-        if not (path.name.endswith(".gz") or _is_temporary(path.name)):
+        if not (temporary_of(path.name) or path.name).endswith(".gz"):
             continue
         rel = path.relative_to(home).as_posix()
         if rel in listed or not path.is_file():
@@ -280,16 +281,9 @@ def _orphan_files(home: Path, listed: set[str], cutoff: datetime) -> list[tuple[
     return sorted(found)
 
 
-def _is_temporary(name: str) -> bool:
-    return name.startswith(".") and name.endswith(".tmp") and ".gz." in name
-
-
 def _archive_hash(path: Path) -> str:
     """The content hash an archive file (or a temporary file of one) is named after."""
-    name = path.name
-    if _is_temporary(name):
-        name = name[1:].split(".gz.", 1)[0] + ".gz"
-    return name.removesuffix(".gz")
+    return (temporary_of(path.name) or path.name).removesuffix(".gz")
 
 
 def _unlink(path: Path, report: PurgeReport, size: int, *, orphan: bool = False) -> None:
