@@ -37,7 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from . import evidence
-from .classify.alongside import ClassifyAlongside, merge_summaries
+from .classify.alongside import ClassifyAlongside
 from .classify.pipeline import PendingSummary, classify_pending
 from .collectors.runner import RunSummary, collect
 from .config import Settings, get_settings
@@ -168,7 +168,7 @@ def collect_flow(platforms: list[str] | None = None, batch_size: int = DEFAULT_B
             summary, by_rule = outcome["summary"], outcome["flagged_by_rule"]
             if early is not None and early.activities:
                 # What was classified during the collection counts in this run's report.
-                summary = outcome["summary"] = merge_summaries(early, summary)
+                summary = outcome["summary"] = early.merged(summary)
                 with _open_store(settings) as store:
                     by_rule = outcome["flagged_by_rule"] = flagged_by_rule(store, started)
             result["classify"] = outcome

@@ -290,21 +290,9 @@ def collect_and_classify(store: Store, settings: Settings, *, model: TextModel |
     finally:
         early = classifier.close() if classifier is not None else PendingSummary(model.version)
     rest = classify_pending(store, model=model, threshold=threshold)
-    total = merge_summaries(early, rest)
+    total = early.merged(rest)
     return CollectClassifyResult(summary, total, early.activities, collected - started,
                                  time.perf_counter() - collected)
 
 
-def merge_summaries(first: PendingSummary, second: PendingSummary) -> PendingSummary:
-    """Two passes of one model as one summary."""
-    merged = PendingSummary(second.model_version,
-                            list(dict.fromkeys(first.elections + second.elections)),
-                            first.activities + second.activities, first.flags + second.flags,
-                            first.flagged + second.flagged, dict(first.by_rule))
-    for rule, count in second.by_rule.items():
-        merged.by_rule[rule] = merged.by_rule.get(rule, 0) + count
-    return merged
-
-
-__all__ = ["ClassifyAlongside", "CollectClassifyResult", "collect_and_classify",
-           "merge_summaries"]
+__all__ = ["ClassifyAlongside", "CollectClassifyResult", "collect_and_classify"]

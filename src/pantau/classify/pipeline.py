@@ -147,6 +147,16 @@ class PendingSummary:
             self.flagged += f.flagged
             self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
 
+    def merged(self, later: PendingSummary) -> PendingSummary:
+        """This pass and a later one of the same model as one summary."""
+        both = PendingSummary(later.model_version,
+                              list(dict.fromkeys(self.elections + later.elections)),
+                              self.activities + later.activities, self.flags + later.flags,
+                              self.flagged + later.flagged, dict(self.by_rule))
+        for rule, count in later.by_rule.items():
+            both.by_rule[rule] = both.by_rule.get(rule, 0) + count
+        return both
+
 
 def pending_sql(activities: str = "activities") -> str:
     """The query of the pending activities (parameters: window start, window end, election id,
