@@ -60,14 +60,16 @@ def _reference(store, layout, four_eyes: bool = False) -> tuple[bytes, dict[str,
     frame = cases_frame(store, case_ids=ids)
     by_id = {r["case_id"]: r for r in frame.to_dict("records")}
     rows, digests = [], {}
+    header = [c.header for c in layout.columns]
     for cid, state in selected:
         row = {k: (None if v is None or v != v else v) for k, v in by_id[cid].items()}
         values = _field_values(row, state, notes.get(cid, ""), layout)
         cells = [values[c.field] for c in layout.columns]
         rows.append(cells)
-        digests[cid] = hashlib.sha256(
-            "\x1f".join(safe_cell(v) for v in cells).encode("utf-8")).hexdigest()
-    return render_csv([c.header for c in layout.columns], rows, layout.delimiter), digests
+        # the manifest's row digest: the row's line as the file holds it, without its CRLF
+        line = render_csv(header, [cells], layout.delimiter).split(b"\r\n")[1]
+        digests[cid] = hashlib.sha256(line).hexdigest()
+    return render_csv(header, rows, layout.delimiter), digests
 
 
 @pytest.fixture
@@ -99,7 +101,6 @@ def test_bulk_export_matches_the_row_by_row_definition(hostile_week, tmp_path, r
     expected, digests = _reference(store, layout)
     result = export_week(store, WEEK, recipient, tmp_path / "out", settings=settings)
     assert result.row_count > 30
-    open("/tmp/exp.csv","wb").write(expected); open("/tmp/got.csv","wb").write(result.csv_path.read_bytes())
     assert result.csv_path.read_bytes() == expected
     manifest = json.loads(result.manifest_path.read_text("utf-8"))
     assert manifest["row_sha256"] == digests

@@ -94,6 +94,7 @@ def test_failed_migration_leaves_the_database_as_it_was(
 ) -> None:
     db = tmp_path / "v1.duckdb"
     Store.open(db).close()
+    shipped = latest_version()
     with_extra_migration(
         monkeypatch, "ALTER TABLE agencies ADD COLUMN region VARCHAR; SELECT * FROM no_such_table"
     )
@@ -101,7 +102,7 @@ def test_failed_migration_leaves_the_database_as_it_was(
         Store.open(db)
     monkeypatch.undo()
     with Store.open(db, read_only=True) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == shipped
         columns = {r[0] for r in store.rows(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'agencies'")}
         assert "region" not in columns
@@ -213,3 +214,25 @@ def test_database_held_by_another_process(tmp_path: Path) -> None:
         holder.stdin.close()
         holder.wait(timeout=30)
     Store.open(db).close()  # free again once the other process is gone
+
+
+def test_export_rows_keep_their_rows_when_the_key_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 2 rebuilds export_rows without its primary key: a store written at
+    version 1 keeps every row, and the rebuilt table takes the rows of a new export."""
+    db = tmp_path / "v1.duckdb"
+    only_first = store_module._migrations()[:1]
+    monkeypatch.setattr(store_module, "_migrations", lambda: only_first)
+    with Store.open(db) as store:
+        store.upsert("export_rows", [{"export_id": "bkn-2024-W47-r1", "case_id": c}
+                                     for c in ("c1", "c2")])
+    monkeypatch.undo()
+    with Store.open(db) as store:
+        assert store.schema_version == latest_version() >= 2
+        store.upsert("export_rows", [{"export_id": "bkn-2024-W47-r2", "case_id": "c1"}])
+        assert sorted(store.rows("SELECT export_id, case_id FROM export_rows")) == [
+            ("bkn-2024-W47-r1", "c1"), ("bkn-2024-W47-r1", "c2"), ("bkn-2024-W47-r2", "c1")]
+        keys = store.rows("SELECT count(*) FROM duckdb_constraints() "
+                          "WHERE table_name = 'export_rows' AND constraint_type = 'PRIMARY KEY'")
+        assert keys == [(0,)]

@@ -89,8 +89,20 @@ def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str 
 
     By default missing directories are created 0700 but an existing one (a user's working
     directory, /tmp, the folder of an import file) keeps its mode; ``private_parent=True``
-    tightens it too, for directories under PANTAU_HOME. An exception raised by `chunks` itself also leaves nothing behind.
+    tightens it too, for directories under PANTAU_HOME. An exception raised by `chunks` itself
+    also leaves nothing behind.
     """
+    path = Path(path)
+    return move_into_place(write_synced(path, chunks, what=what, private_parent=private_parent),
+                           path, what=what)
+
+
+def write_synced(path: str | Path, chunks: Iterable[bytes], *, what: str = "file",
+                 private_parent: bool = False) -> Path:
+    """The first half of `write_atomic_stream`, for a writer that names the file only once it
+    has seen the content (an export's revision): `chunks` in ``temporary_path(path)``, complete
+    and flushed to disk. Returns that temporary file; `move_into_place` finishes the write
+    under any name in the same directory. On an error nothing is left behind."""
     path = Path(path)
     if private_parent:
         private_dir(path.parent)
@@ -101,22 +113,38 @@ def write_atomic_stream(path: str | Path, chunks: Iterable[bytes], *, what: str 
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
             with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), PRIVATE_FILE)  # O_CREAT's mode is only used for a new file
                 for chunk in chunks:
                     fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, PRIVATE_FILE)  # O_CREAT's mode is only used for a new file
-            os.replace(tmp, path)
         except BaseException:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass  # the original error says more
+            _remove_quietly(tmp)
             raise
     except OSError as exc:
         raise WriteError(f"cannot write the {what}: {describe_os_error(exc)}; nothing was "
                          "written (the previous version, if any, is intact)", file=path) from None
+    return tmp
+
+
+def move_into_place(tmp: Path, path: str | Path, *, what: str = "file") -> Path:
+    """Rename a `write_synced` temporary file over `path` (same directory): the new content
+    whole, or on an error the old one intact and the temporary file removed."""
+    path = Path(path)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise WriteError(f"cannot write the {what}: {describe_os_error(exc)}; nothing was "
+                         "written (the previous version, if any, is intact)", file=path) from None
     return path
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # the original error says more
 
 
 def write_unsynced(path: Path, data: bytes, *, what: str = "file") -> Path:
@@ -206,6 +234,6 @@ def _sync_files(paths: Sequence[Path]) -> None:
             os.close(fd)
 
 
-__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "private_dir", "publish",
-           "temporary_of", "temporary_path", "write_atomic", "write_atomic_stream",
-           "write_unsynced"]
+__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "describe_os_error", "move_into_place", "private_dir",
+           "publish", "temporary_of", "temporary_path", "write_atomic", "write_atomic_stream",
+           "write_synced", "write_unsynced"]
