@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -164,7 +165,7 @@ def _field(row: Evidence | Mapping[str, Any], name: str) -> Any:
     return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
 
-def _gunzip(path: Path) -> bytes:
+def _gunzip(path: str | Path) -> bytes:
     """The file's gzip content. zlib directly (the CRC and length are still checked): the
     export re-reads tens of thousands of these, and `gzip.decompress` parses the header in
     Python. A file of several gzip members (not written by pantau) takes the general path."""
@@ -175,6 +176,17 @@ def _gunzip(path: Path) -> bytes:
     if inflater.unused_data or not inflater.eof:
         return gzip.decompress(data)
     return body
+
+
+def intact(home: str, sha256: str, rel_path: str) -> bool:
+    """Whether the archived file ``home/rel_path`` holds content with this SHA-256:
+    `read_evidence`'s check without building its error, for re-checking many files at a few
+    microseconds each (`read_evidence` says what is wrong with one that is not intact)."""
+    try:
+        body = _gunzip(os.path.join(home, rel_path))
+    except (OSError, EOFError, zlib.error):
+        return False
+    return hashlib.sha256(body).hexdigest() == sha256
 
 
 def read_evidence(home: str | Path, evidence_row: Evidence | Mapping[str, Any]) -> bytes:

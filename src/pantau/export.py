@@ -57,7 +57,7 @@ from .config import Settings, get_settings
 from .errors import ConfigError, EvidenceError, ReviewError
 from .csvsafe import _re2_class, blanks, render_csv, safe_cell, safe_column  # safe_cell: re-exported
 from .fsutil import move_into_place, private_dir, write_atomic, write_synced
-from . import review_sql
+from . import evidence as evidence_archive, review_sql
 from .review import (
     AuditReport, CaseState, _person_key, cases_sql, check_evidence, excerpt, verify_audit,
 )
@@ -429,22 +429,21 @@ def _export_order(chosen: pa.Table) -> pa.Array:
 
 
 def _check_evidence_files(home: Path, chosen: pa.Table, order: pa.Array) -> None:
-    """Re-hash each archived file once (one t.me/s page carries many acts), a few at a time;
-    the first case (in export order) whose evidence does not verify stops the export."""
+    """Re-hash each archived file once (one t.me/s page carries many acts); the first case
+    (in export order) whose evidence does not verify stops the export, with the reason.
+
+    One thread, run beside the rendering: for small files the per-file Python costs more
+    than the hashing and threads only contend for the GIL; zlib and hashlib let the other
+    threads run while a large file is hashed."""
     files = chosen.select(["evidence_id", "evidence_path"]).group_by(
-        ["evidence_id", "evidence_path"], use_threads=False).aggregate([]).to_pylist()
-    pairs = [(f["evidence_id"], f["evidence_path"]) for f in files]
-
-    def check(part: list[tuple[Any, Any]]) -> list[tuple[tuple[Any, Any], Any]]:
-        return [(pair, c) for pair in part
-                if (c := check_evidence(home, *pair)) is not None and not c.verifies]
-
-    # A slice of files per thread, not a future per file: tens of thousands of futures cost
-    # more than the hashing (zlib and hashlib let the other threads run meanwhile).
-    workers = min(4, os.cpu_count() or 1, len(pairs) or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        bad = dict(p for found in pool.map(check, [pairs[i::workers] for i in range(workers)])
-                   for p in found)
+        ["evidence_id", "evidence_path"], use_threads=False).aggregate([])
+    root = str(home)
+    bad = {}
+    for sha, path in zip(*(files.column(c).to_pylist() for c in ("evidence_id", "evidence_path"))):
+        if sha and not (path and evidence_archive.intact(root, sha, path)):
+            check = check_evidence(home, sha, path)  # says why
+            if check is not None and not check.verifies:
+                bad[(sha, path)] = check
     if not bad:
         return
     in_order = chosen.select(["case_id", "evidence_id", "evidence_path"]).take(order)
@@ -472,28 +471,36 @@ def _string(values: pa.Array) -> pa.Array:
 
 _DATE_PARTS = {"Y": (pc.year, 4), "m": (pc.month, 2), "d": (pc.day, 2), "H": (pc.hour, 2),
                "M": (pc.minute, 2), "S": (pc.second, 2)}
+_DATE_UNITS = {"Y": "year", "m": "month", "d": "day", "H": "hour", "M": "minute", "S": "second"}
 
 
 def _times(stamps: pa.Array, recipient: Recipient) -> pa.Array:
-    """`_fmt_time` of a column. Formats made of ``%Y %m %d %H %M %S %%`` and literal text
-    are assembled from Arrow's date parts in the layout's zone (Arrow's own strftime costs
-    ~1 µs a value, the parts ~50 ns); any other format goes through Python value by value."""
+    """`_fmt_time` of a column, formatted once per distinct value shown.
+
+    Formats made of ``%Y %m %d %H %M %S %%`` and literal text: the local times are cut to
+    the finest unit the format shows (a week has 10,080 minutes, whatever the rows) and
+    those are assembled from Arrow's date parts (Arrow's own strftime costs ~1 µs a value).
+    Any other format goes through Python, once per distinct time."""
     tokens = re.findall(r"%(.)|([^%]+)", recipient.date_format)
-    if not all(d in _DATE_PARTS or d == "%" for d, _ in tokens if d):
-        return pa.array([_fmt_time(v, recipient) for v in stamps.to_pylist()], pa.string())
+    shown = [d for d, _ in tokens if d and d != "%"]
+    if not all(d in _DATE_PARTS for d in shown):
+        return _per_distinct(stamps, lambda v: _fmt_time(v, recipient))
     local = pc.local_timestamp(pc.cast(pc.cast(stamps, pa.timestamp("us", tz="UTC")),
                                        pa.timestamp("us", tz=recipient.timezone)))
+    finest = max(shown, key=list(_DATE_UNITS).index, default="Y")
+    encoded = pc.dictionary_encode(pc.floor_temporal(local, unit=_DATE_UNITS[finest]))
+    distinct = encoded.dictionary
     parts: list[Any] = []
     for directive, literal in tokens:
         if literal or directive == "%":
             parts.append(literal or "%")
         else:
             part, width = _DATE_PARTS[directive]
-            parts.append(pc.utf8_lpad(pc.cast(part(local), pa.string()), width, "0"))
+            parts.append(pc.utf8_lpad(pc.cast(part(distinct), pa.string()), width, "0"))
     if not any(isinstance(p, pa.Array) for p in parts):
-        parts.append(pc.cast(pc.year(local), pa.string()))  # no directive: keep the nulls
-        parts[-1] = pc.if_else(pc.is_null(parts[-1]), None, "")
-    return pc.fill_null(pc.binary_join_element_wise(*parts, ""), "")
+        parts.append(pa.array([""] * len(distinct), pa.string()))  # no directive
+    text = pc.binary_join_element_wise(*parts, "")
+    return pc.fill_null(pc.take(text, encoded.indices), "")
 
 
 def _excerpts(values: pa.Array, limit: int) -> pa.Array:
@@ -527,38 +534,42 @@ _RULE_ATTR = {"rule_description": "description_id", "rule_description_en": "desc
               "sanction": "sanction_id", "legal_source": "legal_source"}
 
 
-def _field_column(chosen: pa.Table, name: str, recipient: Recipient) -> pa.Array:
-    """One layout field for every row, as `_field_values` gives it for one row."""
+def _field_cells(chosen: pa.Table, name: str, recipient: Recipient) -> pa.Array:
+    """One layout field for every row as the file's cells: `safe_cell` of what `_field_values`
+    gives for one row. Fields with few distinct values are formatted and made safe once per
+    value; the others are made safe a column at a time (`safe_column`)."""
     col = chosen.column
+
+    def per_value(source: str, fn: Any) -> pa.Array:
+        return _per_distinct(col(source).combine_chunks(), lambda v: safe_cell(fn(v)))
+
     if name in _DIRECT:
-        return _string(col(_DIRECT[name]).combine_chunks())
+        return safe_column(_string(col(_DIRECT[name]).combine_chunks()))
     if name == "activity_type_id":
-        return _per_distinct(col("activity_type").combine_chunks(),
-                             lambda t: ACTIVITY_ID.get(t or "", t))
+        return per_value("activity_type", lambda t: ACTIVITY_ID.get(t or "", t))
     if name == "stage_id":
-        return _per_distinct(col("stage").combine_chunks(), lambda t: STAGE_ID.get(t, t))
+        return per_value("stage", lambda t: STAGE_ID.get(t, t))
     if name in _RULE_ATTR:
         attr = _RULE_ATTR[name]
-        return _per_distinct(col("rule").combine_chunks(),
-                             lambda r: getattr(RULES[r], attr) if r in RULES else "")
+        return per_value("rule", lambda r: getattr(RULES[r], attr) if r in RULES else "")
     if name in {"acted_at", "decided_at"}:
-        return _times(col(name).combine_chunks(), recipient)
+        return safe_column(_times(col(name).combine_chunks(), recipient))
     if name == "excerpt":
-        return _excerpts(col("text").combine_chunks(), recipient.excerpt_chars)
+        return safe_column(_excerpts(col("text").combine_chunks(), recipient.excerpt_chars))
     if name == "candidate":
-        return _per_distinct(col("candidate_text").combine_chunks(), lambda t: (t or "").strip())
+        return per_value("candidate_text", lambda t: (t or "").strip())
     if name == "target":
         # f"{target} (@{handle})".strip() when there is a handle, else the target as it is
         with_handle = _per_distinct(col("target_with_handle").combine_chunks(),
                                     lambda t: t.strip() if t is not None else None)
-        return pc.if_else(pc.is_null(with_handle), col("target_id").combine_chunks(),
-                          with_handle)
+        return safe_column(pc.if_else(pc.is_null(with_handle),
+                                      col("target_id").combine_chunks(), with_handle))
     if name == "election":
-        return pc.coalesce(pc.if_else(pc.equal(col("election_name"), ""), None,
-                                      col("election_name")), col("election_id")).combine_chunks()
+        return safe_column(pc.coalesce(
+            pc.if_else(pc.equal(col("election_name"), ""), None, col("election_name")),
+            col("election_id")).combine_chunks())
     if name == "confidence":
-        return _per_distinct(col("confidence").combine_chunks(),
-                             lambda c: f"{float(c):.2f}" if c is not None else "")
+        return per_value("confidence", lambda c: f"{float(c):.2f}" if c is not None else "")
     raise ConfigError(f"export field {name!r} has no definition")  # FIELDS and this differ
 
 
@@ -570,8 +581,19 @@ def _lines(cells: list[pa.Array], delimiter: str) -> pa.Array:
     """Each row as the file holds it: every cell quoted with its quotes doubled, `delimiter`
     between cells, CRLF at the end (what `render_csv` writes). The cells are already safe,
     so none is null and no line break is left inside a cell: one row, one line."""
-    quoted = [pc.replace_substring(c, '"', '""') if pc.any(pc.match_substring(c, '"')).as_py()
-              else c for c in cells]
+    return _joined([pc.replace_substring(c, '"', '""') if _may_hold_quote(c) else c
+                    for c in cells], delimiter)
+
+
+def _may_hold_quote(cells: pa.Array) -> bool:
+    """Whether the bytes behind `cells` hold a quote: one memchr-speed scan of the column's
+    data buffer (a match kernel works value by value and costs ten times more)."""
+    data = cells.buffers()[2]
+    return data is not None and data.to_pybytes().find(b'"') >= 0
+
+
+def _joined(cells: list[pa.Array], delimiter: str) -> pa.Array:
+    quoted = list(cells)
     quoted[0] = pc.binary_join_element_wise('"', quoted[0], "")
     quoted[-1] = pc.binary_join_element_wise(quoted[-1], '"\r\n', "")
     return pc.binary_join_element_wise(*quoted, f'"{delimiter}"')
@@ -579,7 +601,7 @@ def _lines(cells: list[pa.Array], delimiter: str) -> pa.Array:
 
 def _batch_lines(chosen: pa.Table, rows: pa.Array, layout: Recipient) -> pa.Array:
     part = chosen.take(rows)
-    return _lines([safe_column(_field_column(part, c.field, layout)) for c in layout.columns],
+    return _lines([_field_cells(part, c.field, layout) for c in layout.columns],
                   layout.delimiter)
 
 
@@ -595,43 +617,55 @@ def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path) ->
     the file and of each data line (its bytes without the CRLF: what the manifest lists, so
     a recipient can check any line of the file on its own).
 
-    A batch of rows at a time: a few batches are rendered ahead by Arrow's kernels in worker
-    threads while this thread writes and hashes the one before, and each batch's memory is
-    reused by the next instead of the whole file being built, copied and sorted at once."""
+    A batch of rows at a time, in three lanes: worker threads render the next batches with
+    Arrow's kernels, one thread hashes the batch before, and this one writes it to disk.
+    Each batch's memory is reused by the next instead of the whole file being built, copied
+    and sorted at once."""
     file_sha = hashlib.sha256()
-    row_sha: list[str] = []
+    hashed: list[Future[list[str]]] = []
 
     def chunks() -> Iterator[Any]:
         head = render_csv([c.header for c in layout.columns], [], layout.delimiter)
         file_sha.update(head)
         yield head
-        starts = range(0, len(order), BATCH_ROWS)
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        workers = min(2, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool, \
+                ThreadPoolExecutor(max_workers=1) as hasher:   # one: the file hash is in order
             pending: deque[Future[pa.Array]] = deque()
-            for start in starts:
-                pending.append(pool.submit(_batch_lines, chosen,
-                                           order.slice(start, BATCH_ROWS), layout))
-                if len(pending) < _AHEAD:
-                    continue
-                yield from _written(pending.popleft().result(), file_sha, row_sha)
-            while pending:
-                yield from _written(pending.popleft().result(), file_sha, row_sha)
+            for start in [*range(0, len(order), BATCH_ROWS), None]:
+                if start is not None:
+                    pending.append(pool.submit(_batch_lines, chosen,
+                                               order.slice(start, BATCH_ROWS), layout))
+                    if len(pending) < _AHEAD:
+                        continue
+                while pending and (start is None or len(pending) >= _AHEAD):
+                    lines = pending.popleft().result()
+                    hashed.append(hasher.submit(_digests, lines, file_sha))
+                    yield _body(lines)
 
-    staged = write_synced(path, chunks(), what="export file", private_parent=False)
-    return _Rendered(staged, file_sha.hexdigest(), row_sha)
+    staged = write_synced(path, chunks(), what="export file", direct=True)
+    return _Rendered(staged, file_sha.hexdigest(), [d for f in hashed for d in f.result()])
 
 
-def _written(lines: pa.Array, file_sha: Any, row_sha: list[str]) -> Iterator[memoryview]:
-    """The batch's bytes for the file; its lines' digests added to `row_sha` on the way."""
-    _, offsets_buffer, data = lines.buffers()
-    offsets = np.frombuffer(offsets_buffer, np.int32, len(lines) + 1, lines.offset * 4)
-    body = memoryview(data)[offsets[0]:offsets[-1]] if len(lines) else memoryview(b"")
-    file_sha.update(body)
-    whole = memoryview(data)
+def _offsets(lines: pa.Array) -> np.ndarray:
+    return np.frombuffer(lines.buffers()[1], np.int32, len(lines) + 1, lines.offset * 4)
+
+
+def _body(lines: pa.Array) -> memoryview:
+    """The batch's bytes as the file holds them (the lines' data, without a copy)."""
+    offsets = _offsets(lines)
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]] if len(lines) else \
+        memoryview(b"")
+
+
+def _digests(lines: pa.Array, file_sha: Any) -> list[str]:
+    """Adds the batch to the file's hash; returns each line's SHA-256 (without its CRLF)."""
+    file_sha.update(_body(lines))
+    offsets = _offsets(lines)
+    whole = memoryview(lines.buffers()[2]) if len(lines) else memoryview(b"")
     sha256 = hashlib.sha256
-    row_sha.extend(sha256(whole[a:b]).hexdigest()
-                   for a, b in zip(offsets[:-1].tolist(), (offsets[1:] - 2).tolist()))
-    yield body
+    return [sha256(whole[a:b]).hexdigest()
+            for a, b in zip(offsets[:-1].tolist(), (offsets[1:] - 2).tolist())]
 
 
 def export_week(
@@ -669,13 +703,20 @@ class _WeekRows:
 def _week_rows(store: Store, week: str, settings: Settings, now: datetime | None,
                pool: ThreadPoolExecutor) -> _WeekRows:
     """The week's cases, the audit chain verified; the evidence files are re-hashed in `pool`
-    while the files are rendered (nothing is published before that check passes)."""
+    while the files are rendered (nothing is published before that check passes).
+
+    The chain is verified on a second connection while the cases are selected: its hashing
+    is Python's, the selection DuckDB's, so each runs while the other waits."""
     if store.read_only:
         raise ReviewError(f"{store.path}: an export is recorded in the store; open it read-write")
     iso = parse_week(week, now=now)
-    audit = verify_audit(store)
+    with store.twin() as second:
+        verified = pool.submit(verify_audit, second)
+        try:
+            chosen = _chosen(store, iso, settings.review.four_eyes)
+        finally:
+            audit = verified.result()  # the twin is closed only once its query is done
     audit.raise_for_problems()
-    chosen = _chosen(store, iso, settings.review.four_eyes)
     order = _export_order(chosen)
     evidence = pool.submit(_check_evidence_files, store.path.parent, chosen, order)
     ids = chosen.column("case_id").take(order).to_pylist()

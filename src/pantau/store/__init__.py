@@ -200,6 +200,21 @@ class Store:
             raise
         return self
 
+    @contextmanager
+    def twin(self) -> Iterator[Store]:
+        """A second connection to this database, to run a query in another thread while this
+        one runs its own (DuckDB cursors share the database, not the statement). It sees
+        what is committed, not this connection's open transaction; closed on exit."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            if self.backend == "ducklake":
+                cursor.execute(f"USE {ducklake.CATALOG_ALIAS}")
+            yield Store(cursor, self.path, self.read_only, backend=self.backend,
+                        location=self.location)
+        finally:
+            cursor.close()
+
     def close(self) -> None:
         self.con.close()
 
