@@ -171,10 +171,13 @@ def test_second_run_gives_the_same_bytes(decided):
     assert again.csv_path.read_bytes() == csv_bytes
     assert again.manifest_path.read_bytes() == manifest_bytes
     assert store.count("exports") == 1
-    # deleted by accident: the next run restores the identical file
+    # deleted by accident: the next run restores the identical files (the manifest from the
+    # store's record of it and of the file's lines)
     first.csv_path.unlink()
+    first.manifest_path.unlink()
     export_week(store, WEEK, "bkn")
     assert first.csv_path.read_bytes() == csv_bytes
+    assert first.manifest_path.read_bytes() == manifest_bytes
     # decisions outside the week do not touch it
     decide(store, decided[1].cases["netral"], "dismissed", "Sari", now=wib(2024, 12, 2, 9))
     assert export_week(store, WEEK, "bkn").status == "unchanged"
@@ -199,6 +202,57 @@ def test_manifest_describes_the_file_and_is_recorded(decided):
         "JOIN export_rows r USING (export_id) ORDER BY r.case_id")
     assert {r[3] for r in recorded} == set(manifest["case_ids"])
     assert all(r[:3] == ("bkn", WEEK, manifest["csv_sha256"]) for r in recorded)
+
+
+def test_each_line_checks_against_the_manifest_on_its_own(decided):
+    """row_sha256 is the SHA-256 of the case's line as the file holds it (without the CRLF):
+    a recipient can check any line with standard tools; the store records line and digest."""
+    store, _ = decided
+    result = export_week(store, WEEK, "bkn")
+    manifest = json.loads(result.manifest_path.read_text("utf-8"))
+    lines = result.csv_path.read_bytes().split(b"\r\n")[1:-1]
+    assert len(lines) == len(manifest["case_ids"]) == 2
+    for case_id, line in zip(manifest["case_ids"], lines):
+        assert manifest["row_sha256"][case_id] == hashlib.sha256(line).hexdigest()
+        assert line.split(b";")[0] == f'"{case_id}"'.encode()
+    recorded = store.rows("SELECT case_id, line, row_sha256 FROM export_rows ORDER BY line")
+    assert recorded == [(c, i + 2, manifest["row_sha256"][c])
+                        for i, c in enumerate(manifest["case_ids"])]
+    stored = json.loads(store.rows("SELECT manifest FROM exports")[0][0])
+    assert "row_sha256" not in stored and stored["csv_sha256"] == manifest["csv_sha256"]
+
+
+def test_a_changed_row_is_listed_as_changed(decided):
+    store, world = decided
+    first = export_week(store, WEEK, "bkn")
+    store.con.execute("UPDATE asn SET jabatan = 'Kepala Seksi Baru'")
+    second = export_week(store, WEEK, "bkn")
+    assert second.status == "revised" and second.added == second.removed == []
+    assert second.changed == first.case_ids
+    assert json.loads(second.manifest_path.read_text("utf-8"))["changes"]["changed"] == \
+        first.case_ids
+
+
+def test_a_revision_of_a_format_1_export_says_rows_cannot_be_compared(decided):
+    """An export recorded before manifest format 2 (whole manifest in the store, digests of
+    the cells): its revision still lists added and removed cases, says changed is unknown,
+    and a deleted format-1 manifest is restored whole."""
+    store, world = decided
+    first = export_week(store, WEEK, "bkn")
+    old = json.loads(first.manifest_path.read_text("utf-8"))
+    old["format"] = "pantau-export/1"
+    old["row_sha256"] = {c: "0" * 64 for c in old["case_ids"]}
+    old_text = json.dumps(old, ensure_ascii=False, indent=2)
+    store.con.execute("UPDATE exports SET manifest = ?", [old_text])
+    store.con.execute("UPDATE export_rows SET line = NULL, row_sha256 = NULL")
+    first.manifest_path.unlink()
+    assert export_week(store, WEEK, "bkn").status == "unchanged"
+    assert first.manifest_path.read_text("utf-8") == old_text
+    decide(store, world.cases["ajakan"], "dismissed", "Rudi", now=wib(2024, 11, 22, 9))
+    second = export_week(store, WEEK, "bkn")
+    changes = json.loads(second.manifest_path.read_text("utf-8"))["changes"]
+    assert changes["removed"] == [world.cases["ajakan"]] and changes["added"] == []
+    assert changes["changed"] is None and "pantau-export/1" in changes["changed_unknown"]
 
 
 def test_changed_decision_in_the_week_gives_a_new_revision(decided):

@@ -216,11 +216,12 @@ def test_database_held_by_another_process(tmp_path: Path) -> None:
     Store.open(db).close()  # free again once the other process is gone
 
 
-def test_export_rows_keep_their_rows_when_the_key_is_dropped(
+def test_export_rows_keep_their_rows_when_rebuilt_by_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Migration 2 rebuilds export_rows without its primary key: a store written at
-    version 1 keeps every row, and the rebuilt table takes the rows of a new export."""
+    """Migration 2 rebuilds export_rows with each row's line and digest and without its
+    primary key: a store written at version 1 keeps every row (line and digest unknown), and
+    the rebuilt table takes the rows of a new export."""
     db = tmp_path / "v1.duckdb"
     only_first = store_module._migrations()[:1]
     monkeypatch.setattr(store_module, "_migrations", lambda: only_first)
@@ -230,9 +231,11 @@ def test_export_rows_keep_their_rows_when_the_key_is_dropped(
     monkeypatch.undo()
     with Store.open(db) as store:
         assert store.schema_version == latest_version() >= 2
-        store.upsert("export_rows", [{"export_id": "bkn-2024-W47-r2", "case_id": "c1"}])
-        assert sorted(store.rows("SELECT export_id, case_id FROM export_rows")) == [
-            ("bkn-2024-W47-r1", "c1"), ("bkn-2024-W47-r1", "c2"), ("bkn-2024-W47-r2", "c1")]
+        store.upsert("export_rows", [{"export_id": "bkn-2024-W47-r2", "case_id": "c1",
+                                      "line": 2, "row_sha256": "ab" * 32}])
+        assert sorted(store.rows("SELECT * FROM export_rows")) == [
+            ("bkn-2024-W47-r1", "c1", None, None), ("bkn-2024-W47-r1", "c2", None, None),
+            ("bkn-2024-W47-r2", "c1", 2, "ab" * 32)]
         keys = store.rows("SELECT count(*) FROM duckdb_constraints() "
                           "WHERE table_name = 'export_rows' AND constraint_type = 'PRIMARY KEY'")
         assert keys == [(0,)]

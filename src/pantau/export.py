@@ -368,7 +368,7 @@ def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
     """The newest earlier revision's export id, revision, file, CSV hash and manifest format.
 
     Read with DuckDB's JSON functions: a manifest of a million rows is ~150 MB of JSON, and
-    only these fields are needed unless the file changed (then `_previous_digests`)."""
+    only these fields are needed unless the file changed (then `_previous_lines`)."""
     rows = store.rows(
         "SELECT export_id, CAST(json_extract(manifest, '$.revision') AS INTEGER) AS revision, "
         "json_extract_string(manifest, '$.file'), json_extract_string(manifest, '$.csv_sha256'), "
@@ -382,9 +382,22 @@ def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
             "format": fmt}
 
 
-def _previous_digests(store: Store, export_id: str) -> dict[str, str]:
-    rows = store.rows("SELECT manifest FROM exports WHERE export_id = ?", [export_id])
-    return json.loads(rows[0][0]).get("row_sha256", {}) if rows else {}
+def _previous_lines(store: Store, export_id: str) -> tuple[list[str], list[str | None]]:
+    """The case ids of an earlier export in file order, and their lines' digests (None for
+    an export older than manifest format 2, whose digests were of another form)."""
+    table = store.arrow("SELECT case_id, row_sha256 FROM export_rows WHERE export_id = ? "
+                        "ORDER BY line", [export_id])
+    return table.column("case_id").to_pylist(), table.column("row_sha256").to_pylist()
+
+
+def _stored_manifest(store: Store, previous: dict[str, Any]) -> str:
+    """The manifest file of an earlier export as it was written: from format 2 on, the store
+    keeps it without its per-row members, which are its export_rows."""
+    text = store.rows("SELECT manifest FROM exports WHERE export_id = ?",
+                      [previous["export_id"]])[0][0]
+    if previous["format"] != MANIFEST_FORMAT:
+        return text                      # format 1: kept whole
+    return _manifest_file(text, *_previous_lines(store, previous["export_id"]))
 
 
 def _chosen(store: Store, week: IsoWeek, four_eyes: bool) -> pa.Table:
@@ -751,10 +764,9 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
         # Nothing changed: the same bytes, the same manifest; restore them if they are gone.
         csv_path = target_dir / prev["file"]
         manifest_path = csv_path.with_name(csv_path.name.removesuffix(".csv") + ".manifest.json")
-        stored = store.rows("SELECT manifest FROM exports WHERE export_id = ?", [prev["export_id"]])
         if _file_sha256(csv_path) != sha:
             move_into_place(rendered.staged, csv_path, what="export file")
-        _ensure_file(manifest_path, stored[0][0].encode("utf-8"))
+        _ensure_file(manifest_path, _stored_manifest(store, prev).encode("utf-8"))
         return ExportResult(prev["export_id"], iso.label, layout.name, csv_path, manifest_path,
                             sha, len(ids), prev["revision"], "unchanged", ids)
 
@@ -769,7 +781,7 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
     removed: list[str] = []
     changed: list[str] = []
     if prev is not None:
-        before = _previous_digests(store, prev["export_id"])
+        before = dict(zip(*_previous_lines(store, prev["export_id"])))
         digests = dict(zip(ids, rendered.row_sha256))
         added = [c for c in ids if c not in before]
         removed = sorted(c for c in before if c not in digests)
@@ -809,36 +821,45 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
         "created_by": created_by or _whoami(),
         "changes": changes,
     }
-    # Each file whole or not at all (temp file, fsync, rename); a full disk is a WriteError.
-    manifest_text = _manifest_json(manifest, ids, rendered.row_sha256)
-    move_into_place(rendered.staged, csv_path, what="export file")
-    write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
-    with store.transaction():
+    head = json.dumps(manifest, ensure_ascii=False, indent=2)
+    lines = pa.table({
+        "export_id": pa.array([export_id] * len(ids), pa.string()),
+        "case_id": pa.array(ids, pa.string()),
+        "line": pa.array(np.arange(2, len(ids) + 2, dtype=np.int32)),   # 1 is the header
+        "row_sha256": pa.array(rendered.row_sha256, pa.string()),
+    })
+    # The store takes the export's lines (DuckDB, another thread) while its files are written
+    # here; the record is committed once both are done. Each file whole or not at all (temp
+    # file, fsync, rename); a full disk is a WriteError.
+    with store.transaction(), ThreadPoolExecutor(max_workers=1) as recorder:
         recorded = store.upsert("exports", [{
             "export_id": export_id, "week": iso.label, "recipient": layout.name,
             "path": str(csv_path), "sha256": sha, "row_count": len(ids),
-            "manifest": manifest_text, "created_by": manifest["created_by"],
+            "manifest": head, "created_by": manifest["created_by"],
             "created_at": created_at,
         }], key=["export_id"])
-        if recorded:
-            # A new export id (the next revision) has no rows yet, and the case ids are
-            # distinct: a plain insert, without the existing-key check over every row.
-            store.upsert("export_rows", pa.table({
-                "export_id": pa.array([export_id] * len(ids), pa.string()),
-                "case_id": pa.array(ids, pa.string())}))
+        # A new export id (the next revision) has no rows yet, and the case ids are distinct:
+        # a plain insert, without the existing-key check over every row.
+        inserted = recorder.submit(store.upsert, "export_rows", lines) if recorded else None
+        manifest_text = _manifest_file(head, ids, rendered.row_sha256)
+        move_into_place(rendered.staged, csv_path, what="export file")
+        write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
+        if inserted is not None:
+            inserted.result()
     return ExportResult(export_id, iso.label, layout.name, csv_path, manifest_path, sha,
                         len(ids), revision, "revised" if prev else "new", ids, added, removed,
                         changed)
 
 
-def _manifest_json(head: dict[str, Any], case_ids: list[str], row_sha256: list[str]) -> str:
-    """The manifest: `head` indented for people, then one line each for ``case_ids`` (the
-    cases in file order) and ``row_sha256`` (case id -> digest of its line).
+def _manifest_file(head: str, case_ids: list[str], row_sha256: list[str | None]) -> str:
+    """The manifest file: `head` (the manifest without its per-row members, as JSON indented
+    for people, which the store keeps), then one line each for ``case_ids`` (the cases in
+    file order) and ``row_sha256`` (case id -> digest of its line).
 
     The per-row members are joined as text when no id needs escaping in JSON (ids are
     pantau's own hex; the digests are hex): for 1M rows the indenting encoder takes ~10 s,
     the compact one ~1.2 s, the join ~0.3 s."""
-    text = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
+    text = head.rstrip()[:-1].rstrip()   # without its closing brace
     if _JSON_ESCAPED.search("".join(case_ids)):
         ids = json.dumps(case_ids, ensure_ascii=False)
         digests = json.dumps(dict(zip(case_ids, row_sha256)), ensure_ascii=False)
