@@ -586,7 +586,7 @@ def _field_cells(chosen: pa.Table, name: str, recipient: Recipient) -> pa.Array:
     raise ConfigError(f"export field {name!r} has no definition")  # FIELDS and this differ
 
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
 _AHEAD = 4   # batches rendered ahead of the writer: bounds memory to a few batches
 
 
