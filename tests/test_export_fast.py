@@ -11,6 +11,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pantau.csvsafe import render_csv, safe_cell, safe_column
 from pantau.export import (
@@ -115,6 +117,22 @@ def test_safe_column_is_safe_cell_on_every_hostile_text():
     assert safe_column(values).to_pylist() == [safe_cell(v) for v in values]
     # other input forms: non-text values go through safe_cell one by one
     assert safe_column([1, None, 2.5]).to_pylist() == ["1", "", "2.5"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \"'=+-@ab.:/0\t\x7f", max_size=6),
+                          st.text(alphabet=st.characters(max_codepoint=0x7e), max_size=8)),
+                max_size=12),
+       st.integers(0, 3))
+def test_safe_column_on_ascii_columns_is_safe_cell(values, cut):
+    """The printable-ASCII shortcut of `safe_column` (first and last byte, runs of spaces)
+    gives what `safe_cell` gives, also on a slice of a column."""
+    import pyarrow as pa
+
+    column = pa.array(values, pa.string())
+    if cut and len(values) > 2 * cut:
+        column, values = column.slice(cut, len(values) - 2 * cut), values[cut:-cut]
+    assert safe_column(column).to_pylist() == [safe_cell(v) for v in values]
 
 
 @pytest.mark.parametrize("fmt, zone", [

@@ -97,7 +97,9 @@ def safe_column(values: Any) -> pa.Array:
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return pa.array([safe_cell(v) for v in values.to_pylist()], pa.string())
     values = values.cast(pa.string())
-    keep = pc.fill_null(pc.match_substring_regex(values, _unchanged_pattern()), True)
+    keep = _plain_ascii_unchanged(values)
+    if keep is None:
+        keep = pc.fill_null(pc.match_substring_regex(values, _unchanged_pattern()), True)
     if pc.all(keep).as_py():
         return pc.fill_null(values, "")
     todo = pc.invert(keep)
@@ -106,6 +108,35 @@ def safe_column(values: Any) -> pa.Array:
     fixed = [memo[v] if v in memo else memo.setdefault(v, safe_cell(v)) for v in odd]
     out = pc.replace_with_mask(values, todo, pa.array(fixed, pa.string()))
     return pc.fill_null(out, "")
+
+
+# In a cell of printable ASCII without a double space, `safe_cell` changes nothing unless
+# the first character is one of these (a blank or quote before the character that counts,
+# or a trigger) or the last is a space.
+_ASCII_EDGE = np.zeros(256, bool)
+_ASCII_EDGE[[ord(c) for c in _LEADING + "".join(_TRIGGERS) if ord(c) < 0x80]] = True
+
+
+def _plain_ascii_unchanged(values: pa.Array) -> pa.Array | None:
+    """Which cells `safe_cell` leaves unchanged, for a column whose bytes are all printable
+    ASCII (ids, NIPs, hashes, URLs, most names): decided by each cell's first and last byte,
+    numpy over the column's bytes at a fraction of the regular expression's cost per cell.
+    None for any other column (`_unchanged_pattern` decides). A cell it cannot settle so
+    cheaply (a leading quote) is reported as changed: `safe_cell` itself then decides it."""
+    offsets = np.frombuffer(values.buffers()[1], np.int32, len(values) + 1, values.offset * 4)
+    if values.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return None
+    data = np.frombuffer(values.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    if data.max() >= 0x7F or data.min() < 0x20:
+        return None                      # controls, DEL or non-ASCII text
+    space = data == 0x20
+    if np.any(space[1:] & space[:-1]):
+        return None                      # a run of spaces
+    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+    empty = ends == starts
+    first = data[np.minimum(starts, len(data) - 1)]
+    last = data[ends - 1]
+    return pa.array(empty | ~(_ASCII_EDGE[first] | (last == 0x20)))
 
 
 def printable(value: Any) -> str:
