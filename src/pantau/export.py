@@ -38,7 +38,7 @@ import os
 import re
 import tomllib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -383,20 +383,20 @@ def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
 
 
 def _previous_lines(store: Store, export_id: str) -> tuple[list[str], list[str | None]]:
-    """The case ids of an earlier export in file order, and their lines' digests (None for
+    """The case ids of an earlier export in file order, and their lines' digests (null for
     an export older than manifest format 2, whose digests were of another form)."""
     table = store.arrow("SELECT case_id, row_sha256 FROM export_rows WHERE export_id = ? "
                         "ORDER BY line", [export_id])
     return table.column("case_id").to_pylist(), table.column("row_sha256").to_pylist()
 
 
-def _stored_manifest(store: Store, previous: dict[str, Any]) -> str:
-    """The manifest file of an earlier export as it was written: from format 2 on, the store
-    keeps it without its per-row members, which are its export_rows."""
+def _stored_manifest(store: Store, previous: dict[str, Any]) -> list[bytes]:
+    """The manifest file of an earlier export as it was written (byte chunks): from format 2
+    on, the store keeps it without its per-row members, which are its export_rows."""
     text = store.rows("SELECT manifest FROM exports WHERE export_id = ?",
                       [previous["export_id"]])[0][0]
     if previous["format"] != MANIFEST_FORMAT:
-        return text                      # format 1: kept whole
+        return [text.encode("utf-8")]    # format 1: kept whole
     return _manifest_file(text, *_previous_lines(store, previous["export_id"]))
 
 
@@ -625,17 +625,20 @@ class _Rendered:
     row_sha256: list[str]            # one per row, in file order
 
 
-def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path) -> _Rendered:
+def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path,
+            record: Callable[[int, list[str]], None]) -> _Rendered:
     """Write the CSV (rows in `order`) to a temporary file beside `path`, with the SHA-256 of
     the file and of each data line (its bytes without the CRLF: what the manifest lists, so
-    a recipient can check any line of the file on its own).
+    a recipient can check any line of the file on its own). ``record(first, digests)`` is
+    called with each batch's position and line digests, in another thread.
 
-    A batch of rows at a time, in three lanes: worker threads render the next batches with
-    Arrow's kernels, one thread hashes the batch before, and this one writes it to disk.
-    Each batch's memory is reused by the next instead of the whole file being built, copied
-    and sorted at once."""
+    A batch of rows at a time, in four lanes: worker threads render the next batches with
+    Arrow's kernels, one thread hashes the batch before, one records it, and this one writes
+    it to disk. Each batch's memory is reused by the next instead of the whole file being
+    built, copied and sorted at once."""
     file_sha = hashlib.sha256()
     hashed: list[Future[list[str]]] = []
+    recorded: list[Future[None]] = []
 
     def chunks() -> Iterator[Any]:
         head = render_csv([c.header for c in layout.columns], [], layout.delimiter)
@@ -643,20 +646,31 @@ def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path) ->
         yield head
         workers = min(2, os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=workers) as pool, \
-                ThreadPoolExecutor(max_workers=1) as hasher:   # one: the file hash is in order
-            pending: deque[Future[pa.Array]] = deque()
+                ThreadPoolExecutor(max_workers=1) as hasher, \
+                ThreadPoolExecutor(max_workers=1) as recorder:  # one each: in order
+            pending: deque[tuple[int, Future[pa.Array]]] = deque()
             for start in [*range(0, len(order), BATCH_ROWS), None]:
                 if start is not None:
-                    pending.append(pool.submit(_batch_lines, chosen,
-                                               order.slice(start, BATCH_ROWS), layout))
+                    pending.append((start, pool.submit(_batch_lines, chosen,
+                                                       order.slice(start, BATCH_ROWS), layout)))
                     if len(pending) < _AHEAD:
                         continue
                 while pending and (start is None or len(pending) >= _AHEAD):
-                    lines = pending.popleft().result()
-                    hashed.append(hasher.submit(_digests, lines, file_sha))
+                    first, rendering = pending.popleft()
+                    lines = rendering.result()
+                    digests = hasher.submit(_digests, lines, file_sha)
+                    hashed.append(digests)
+                    recorded.append(recorder.submit(
+                        lambda first=first, digests=digests: record(first, digests.result())))
                     yield _body(lines)
 
     staged = write_synced(path, chunks(), what="export file", direct=True)
+    try:
+        for done in recorded:
+            done.result()
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
     return _Rendered(staged, file_sha.hexdigest(), [d for f in hashed for d in f.result()])
 
 
@@ -710,6 +724,7 @@ class _WeekRows:
     chosen: pa.Table                 # `_chosen`
     order: pa.Array                  # `_export_order(chosen)`
     case_ids: list[str]              # in that order
+    case_id_array: pa.Array          # the same, for Arrow
     evidence: Future[None]           # `_check_evidence_files`: waited for before publishing
 
 
@@ -732,46 +747,77 @@ def _week_rows(store: Store, week: str, settings: Settings, now: datetime | None
     audit.raise_for_problems()
     order = _export_order(chosen)
     evidence = pool.submit(_check_evidence_files, store.path.parent, chosen, order)
-    ids = chosen.column("case_id").take(order).to_pylist()
-    return _WeekRows(iso, audit, chosen, order, ids, evidence)
+    ids = chosen.column("case_id").combine_chunks().take(order)
+    return _WeekRows(iso, audit, chosen, order, ids.to_pylist(), ids, evidence)
+
+
+class _Unchanged(Exception):
+    """The file came out as the newest revision's: the export is rolled back to it."""
+
+    def __init__(self, result: ExportResult) -> None:
+        super().__init__(result.export_id)
+        self.result = result
 
 
 def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
                 out_dir: str | Path | None, *, created_by: str | None, settings: Settings,
                 now: datetime | None) -> ExportResult:
-    """One recipient's file of the week (new, revised or unchanged) and its manifest."""
-    iso, audit, chosen = week_rows.iso, week_rows.audit, week_rows.chosen
-    ids = week_rows.case_ids
+    """One recipient's file of the week (new, revised or unchanged) and its manifest.
+
+    Recorded as the next revision from the start: each batch's lines go to ``export_rows``
+    as they are rendered, all in one transaction, which is committed once the files are in
+    place, or rolled back when the file is the same as the newest revision's (or anything
+    fails). So storing a million lines costs no time of its own."""
+    iso = week_rows.iso
     target_dir = private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)
-    first_name = target_dir / f"pantau-{layout.name}-{iso.label}.csv"
-    rendered = _render(chosen, week_rows.order, layout, first_name)
+    staged: Path | None = None
     try:
-        week_rows.evidence.result()  # a case whose evidence does not verify stops it here
-        return _record(store, week_rows, layout, target_dir, rendered, created_by=created_by,
-                       settings=settings, now=now)
+        with store.transaction():
+            prev = _previous(store, iso.label, layout.name)
+            revision = prev["revision"] + 1 if prev else 1
+            export_id = f"{layout.name}-{iso.label}-r{revision}"
+            ids = week_rows.case_id_array
+
+            def record(first: int, digests: list[str]) -> None:
+                store.upsert("export_rows", pa.table({
+                    "export_id": pa.array([export_id] * len(digests), pa.string()),
+                    "case_id": ids.slice(first, len(digests)),
+                    "line": pa.array(np.arange(first + 2, first + 2 + len(digests),
+                                               dtype=np.int32)),  # line 1 is the header
+                    "row_sha256": pa.array(digests, pa.string()),
+                }))
+
+            rendered = _render(week_rows.chosen, week_rows.order, layout,
+                               target_dir / f"pantau-{layout.name}-{iso.label}.csv", record)
+            staged = rendered.staged
+            week_rows.evidence.result()  # a case whose evidence does not verify stops it here
+            return _record(store, week_rows, layout, target_dir, rendered, prev, revision,
+                           created_by=created_by, settings=settings, now=now)
+    except _Unchanged as same:
+        return same.result
     finally:
-        rendered.staged.unlink(missing_ok=True)  # when it was not moved into place
+        if staged is not None:
+            staged.unlink(missing_ok=True)  # when it was not moved into place
 
 
 def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: Path,
-            rendered: _Rendered, *, created_by: str | None, settings: Settings,
-            now: datetime | None) -> ExportResult:
-    """Name the rendered file (a new revision, or the unchanged previous one), move it into
-    place, write its manifest and record both in the store."""
+            rendered: _Rendered, prev: dict[str, Any] | None, revision: int, *,
+            created_by: str | None, settings: Settings, now: datetime | None) -> ExportResult:
+    """Name the rendered file (the new revision, or the unchanged previous one: then
+    `_Unchanged` rolls back), move it into place, write its manifest and record it."""
     iso, audit, ids, sha = week_rows.iso, week_rows.audit, week_rows.case_ids, rendered.sha256
-    prev = _previous(store, iso.label, layout.name)
     if prev is not None and prev["csv_sha256"] == sha:
         # Nothing changed: the same bytes, the same manifest; restore them if they are gone.
         csv_path = target_dir / prev["file"]
         manifest_path = csv_path.with_name(csv_path.name.removesuffix(".csv") + ".manifest.json")
         if _file_sha256(csv_path) != sha:
             move_into_place(rendered.staged, csv_path, what="export file")
-        _ensure_file(manifest_path, _stored_manifest(store, prev).encode("utf-8"))
-        return ExportResult(prev["export_id"], iso.label, layout.name, csv_path, manifest_path,
-                            sha, len(ids), prev["revision"], "unchanged", ids)
+        _ensure_file(manifest_path, b"".join(_stored_manifest(store, prev)))
+        raise _Unchanged(ExportResult(
+            prev["export_id"], iso.label, layout.name, csv_path, manifest_path, sha, len(ids),
+            prev["revision"], "unchanged", ids))
 
     model_versions = set(pc.unique(week_rows.chosen.column("model_version")).to_pylist())
-    revision = prev["revision"] + 1 if prev else 1
     stem = f"pantau-{layout.name}-{iso.label}" + (f"-r{revision}" if revision > 1 else "")
     csv_path = target_dir / f"{stem}.csv"
     manifest_path = target_dir / f"{stem}.manifest.json"
@@ -781,7 +827,8 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
     removed: list[str] = []
     changed: list[str] = []
     if prev is not None:
-        before = dict(zip(*_previous_lines(store, prev["export_id"])))
+        before_ids, before_digests = _previous_lines(store, prev["export_id"])
+        before = dict(zip(before_ids, before_digests))
         digests = dict(zip(ids, rendered.row_sha256))
         added = [c for c in ids if c not in before]
         removed = sorted(c for c in before if c not in digests)
@@ -822,53 +869,42 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
         "changes": changes,
     }
     head = json.dumps(manifest, ensure_ascii=False, indent=2)
-    lines = pa.table({
-        "export_id": pa.array([export_id] * len(ids), pa.string()),
-        "case_id": pa.array(ids, pa.string()),
-        "line": pa.array(np.arange(2, len(ids) + 2, dtype=np.int32)),   # 1 is the header
-        "row_sha256": pa.array(rendered.row_sha256, pa.string()),
-    })
-    # The store takes the export's lines (DuckDB, another thread) while its files are written
-    # here; the record is committed once both are done. Each file whole or not at all (temp
-    # file, fsync, rename); a full disk is a WriteError.
-    with store.transaction(), ThreadPoolExecutor(max_workers=1) as recorder:
-        recorded = store.upsert("exports", [{
-            "export_id": export_id, "week": iso.label, "recipient": layout.name,
-            "path": str(csv_path), "sha256": sha, "row_count": len(ids),
-            "manifest": head, "created_by": manifest["created_by"],
-            "created_at": created_at,
-        }], key=["export_id"])
-        # A new export id (the next revision) has no rows yet, and the case ids are distinct:
-        # a plain insert, without the existing-key check over every row.
-        inserted = recorder.submit(store.upsert, "export_rows", lines) if recorded else None
-        manifest_text = _manifest_file(head, ids, rendered.row_sha256)
-        move_into_place(rendered.staged, csv_path, what="export file")
-        write_atomic(manifest_path, manifest_text.encode("utf-8"), what="export file")
-        if inserted is not None:
-            inserted.result()
+    if not store.upsert("exports", [{
+        "export_id": export_id, "week": iso.label, "recipient": layout.name,
+        "path": str(csv_path), "sha256": sha, "row_count": len(ids), "manifest": head,
+        "created_by": manifest["created_by"], "created_at": created_at,
+    }], key=["export_id"]):
+        raise ReviewError(f"export {export_id} was recorded by another run meanwhile; "
+                          "run the export again")
+    # Each file whole or not at all (temp file, fsync, rename); a full disk is a WriteError.
+    move_into_place(rendered.staged, csv_path, what="export file")
+    manifest_file = _manifest_file(head, ids, rendered.row_sha256)
+    move_into_place(write_synced(manifest_path, manifest_file, what="export file", direct=True),
+                    manifest_path, what="export file")
     return ExportResult(export_id, iso.label, layout.name, csv_path, manifest_path, sha,
                         len(ids), revision, "revised" if prev else "new", ids, added, removed,
                         changed)
 
 
-def _manifest_file(head: str, case_ids: list[str], row_sha256: list[str | None]) -> str:
-    """The manifest file: `head` (the manifest without its per-row members, as JSON indented
-    for people, which the store keeps), then one line each for ``case_ids`` (the cases in
-    file order) and ``row_sha256`` (case id -> digest of its line).
+def _manifest_file(head: str, case_ids: list[str], row_sha256: list[str | None]) -> list[bytes]:
+    """The manifest file, as byte chunks: `head` (the manifest without its per-row members,
+    as JSON indented for people, which the store keeps), then one line each for ``case_ids``
+    (the cases in file order) and ``row_sha256`` (case id -> digest of its line).
 
     The per-row members are joined as text when no id needs escaping in JSON (ids are
     pantau's own hex; the digests are hex): for 1M rows the indenting encoder takes ~10 s,
     the compact one ~1.2 s, the join ~0.3 s."""
-    text = head.rstrip()[:-1].rstrip()   # without its closing brace
-    if _JSON_ESCAPED.search("".join(case_ids)):
+    start = head.rstrip()[:-1].rstrip()   # without its closing brace
+    if not case_ids:
+        ids, digests = "[]", "{}"
+    elif _JSON_ESCAPED.search("".join(case_ids)):
         ids = json.dumps(case_ids, ensure_ascii=False)
         digests = json.dumps(dict(zip(case_ids, row_sha256)), ensure_ascii=False)
-    elif case_ids:
+    else:
         ids = '["' + '", "'.join(case_ids) + '"]'
         digests = '{"' + '", "'.join(map('": "'.join, zip(case_ids, row_sha256))) + '"}'
-    else:
-        ids, digests = "[]", "{}"
-    return f'{text},\n  "case_ids": {ids},\n  "row_sha256": {digests}\n}}\n'
+    return [f'{start},\n  "case_ids": '.encode("utf-8"), ids.encode("utf-8"),
+            b',\n  "row_sha256": ', digests.encode("utf-8"), b"\n}\n"]
 
 
 # What json.dumps(ensure_ascii=False) would not write as it is.
