@@ -397,7 +397,8 @@ def _stored_manifest(store: Store, previous: dict[str, Any]) -> list[bytes]:
                       [previous["export_id"]])[0][0]
     if previous["format"] != MANIFEST_FORMAT:
         return [text.encode("utf-8")]    # format 1: kept whole
-    return _manifest_file(text, *_previous_lines(store, previous["export_id"]))
+    ids, digests = _member_parts(*_previous_lines(store, previous["export_id"]))
+    return _manifest_file(text, [ids], [digests])
 
 
 def _chosen(store: Store, week: IsoWeek, four_eyes: bool) -> pa.Table:
@@ -777,6 +778,7 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
             revision = prev["revision"] + 1 if prev else 1
             export_id = f"{layout.name}-{iso.label}-r{revision}"
             ids = week_rows.case_id_array
+            parts: tuple[list[str], list[str]] = ([], [])   # of the manifest, in order
 
             def record(first: int, digests: list[str]) -> None:
                 store.upsert("export_rows", pa.table({
@@ -786,13 +788,16 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
                                                dtype=np.int32)),  # line 1 is the header
                     "row_sha256": pa.array(digests, pa.string()),
                 }))
+                for whole, part in zip(parts, _member_parts(
+                        week_rows.case_ids[first:first + len(digests)], digests)):
+                    whole.append(part)
 
             rendered = _render(week_rows.chosen, week_rows.order, layout,
                                target_dir / f"pantau-{layout.name}-{iso.label}.csv", record)
             staged = rendered.staged
             week_rows.evidence.result()  # a case whose evidence does not verify stops it here
             return _record(store, week_rows, layout, target_dir, rendered, prev, revision,
-                           created_by=created_by, settings=settings, now=now)
+                           parts, created_by=created_by, settings=settings, now=now)
     except _Unchanged as same:
         return same.result
     finally:
@@ -801,7 +806,8 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
 
 
 def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: Path,
-            rendered: _Rendered, prev: dict[str, Any] | None, revision: int, *,
+            rendered: _Rendered, prev: dict[str, Any] | None, revision: int,
+            parts: tuple[list[str], list[str]], *,
             created_by: str | None, settings: Settings, now: datetime | None) -> ExportResult:
     """Name the rendered file (the new revision, or the unchanged previous one: then
     `_Unchanged` rolls back), move it into place, write its manifest and record it."""
@@ -878,7 +884,7 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
                           "run the export again")
     # Each file whole or not at all (temp file, fsync, rename); a full disk is a WriteError.
     move_into_place(rendered.staged, csv_path, what="export file")
-    manifest_file = _manifest_file(head, ids, rendered.row_sha256)
+    manifest_file = _manifest_file(head, *parts)
     move_into_place(write_synced(manifest_path, manifest_file, what="export file", direct=True),
                     manifest_path, what="export file")
     return ExportResult(export_id, iso.label, layout.name, csv_path, manifest_path, sha,
@@ -886,25 +892,32 @@ def _record(store: Store, week_rows: _WeekRows, layout: Recipient, target_dir: P
                         changed)
 
 
-def _manifest_file(head: str, case_ids: list[str], row_sha256: list[str | None]) -> list[bytes]:
+def _manifest_file(head: str, ids_parts: list[str], digests_parts: list[str]) -> list[bytes]:
     """The manifest file, as byte chunks: `head` (the manifest without its per-row members,
     as JSON indented for people, which the store keeps), then one line each for ``case_ids``
-    (the cases in file order) and ``row_sha256`` (case id -> digest of its line).
-
-    The per-row members are joined as text when no id needs escaping in JSON (ids are
-    pantau's own hex; the digests are hex): for 1M rows the indenting encoder takes ~10 s,
-    the compact one ~1.2 s, the join ~0.3 s."""
+    (the cases in file order) and ``row_sha256`` (case id -> digest of its line), from the
+    `_member_parts` of consecutive runs of rows."""
     start = head.rstrip()[:-1].rstrip()   # without its closing brace
+    ids = ", ".join(p for p in ids_parts if p)
+    digests = ", ".join(p for p in digests_parts if p)
+    return [f'{start},\n  "case_ids": ['.encode("utf-8"), ids.encode("utf-8"),
+            b'],\n  "row_sha256": {', digests.encode("utf-8"), b"}\n}\n"]
+
+
+def _member_parts(case_ids: list[str], row_sha256: list[str | None]) -> tuple[str, str]:
+    """The inside of the manifest's ``case_ids`` list and ``row_sha256`` object for these rows
+    (as json.dumps writes them, without the brackets): parts of runs of rows join with ", ".
+
+    Joined as text when no id needs escaping in JSON (ids are pantau's own hex; the digests
+    are hex): for 1M rows the indenting encoder takes ~10 s, the compact one ~1.2 s, the join
+    ~0.3 s, spread over the batches as they are recorded."""
     if not case_ids:
-        ids, digests = "[]", "{}"
-    elif _JSON_ESCAPED.search("".join(case_ids)):
-        ids = json.dumps(case_ids, ensure_ascii=False)
-        digests = json.dumps(dict(zip(case_ids, row_sha256)), ensure_ascii=False)
-    else:
-        ids = '["' + '", "'.join(case_ids) + '"]'
-        digests = '{"' + '", "'.join(map('": "'.join, zip(case_ids, row_sha256))) + '"}'
-    return [f'{start},\n  "case_ids": '.encode("utf-8"), ids.encode("utf-8"),
-            b',\n  "row_sha256": ', digests.encode("utf-8"), b"\n}\n"]
+        return "", ""
+    if _JSON_ESCAPED.search("".join(case_ids)):
+        return (json.dumps(case_ids, ensure_ascii=False)[1:-1],
+                json.dumps(dict(zip(case_ids, row_sha256)), ensure_ascii=False)[1:-1])
+    return ('"' + '", "'.join(case_ids) + '"',
+            '"' + '", "'.join(map('": "'.join, zip(case_ids, row_sha256))) + '"')
 
 
 # What json.dumps(ensure_ascii=False) would not write as it is.
