@@ -90,22 +90,24 @@ latest_flag AS (
 ),
 -- Two equality joins, not one join ON (id match OR handle match): DuckDB runs an OR
 -- condition as a nested loop over activities x accounts (10 s for 30k x 3k, so every
--- case page and `review decide` took that long). Only flagged activities are looked up.
-flagged_acts AS (
-    SELECT a.activity_id, a.platform, a.actor_id, lower(ltrim(a.actor_handle, '@')) AS handle
+-- case page and `review decide` took that long). Only the actors of flagged activities are
+-- looked up, each once: a channel's thousand posts share one link.
+flagged_actors AS (
+    SELECT DISTINCT a.platform, a.actor_id, lower(ltrim(a.actor_handle, '@')) AS handle
     FROM activities a WHERE a.activity_id IN (SELECT activity_id FROM latest_flag)
 ),
 linked AS (
-    SELECT activity_id, arg_min_null(nip, (by_handle, account_handle)) AS nip FROM (
-        SELECT fa.activity_id, acc.nip, acc.handle AS account_handle, 0 AS by_handle
-        FROM flagged_acts fa
+    SELECT platform, actor_id, handle, arg_min_null(nip, (by_handle, account_handle)) AS nip
+    FROM (
+        SELECT fa.*, acc.nip, acc.handle AS account_handle, 0 AS by_handle
+        FROM flagged_actors fa
         JOIN accounts acc ON acc.platform = fa.platform AND acc.platform_id = fa.actor_id
         UNION ALL
-        SELECT fa.activity_id, acc.nip, acc.handle AS account_handle, 1 AS by_handle
-        FROM flagged_acts fa
+        SELECT fa.*, acc.nip, acc.handle AS account_handle, 1 AS by_handle
+        FROM flagged_actors fa
         JOIN accounts acc ON acc.platform = fa.platform AND acc.handle = fa.handle
     )
-    GROUP BY activity_id
+    GROUP BY platform, actor_id, handle
 ){dec_cte}
 SELECT f.case_id, f.election_id, e.name AS election_name, f.rule, f.stage, f.candidate,
        array_to_string(c.names, ' – ') AS candidate_names,
@@ -122,7 +124,8 @@ FROM latest_flag f
 LEFT JOIN activities a ON a.activity_id = f.activity_id
 LEFT JOIN elections e ON e.election_id = f.election_id
 LEFT JOIN candidates c ON c.election_id = f.election_id AND c.number = f.candidate
-LEFT JOIN linked l ON l.activity_id = f.activity_id
+LEFT JOIN linked l ON l.platform = a.platform AND l.actor_id IS NOT DISTINCT FROM a.actor_id
+     AND l.handle IS NOT DISTINCT FROM lower(ltrim(a.actor_handle, '@'))
 LEFT JOIN asn p ON p.nip = l.nip
 LEFT JOIN evidence ev ON ev.sha256 = a.evidence_id
 {dec_join}"""
