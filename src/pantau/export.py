@@ -419,9 +419,8 @@ SELECT st.case_id, st.exportable_seq, st.exportable_at AS decided_at,
        array_to_string(st.confirmed_by, '; ') AS reviewers, st.notes,
        c.election_id, c.election_name, c.rule, c.stage, c.confidence, c.model_version,
        c.platform, c.activity_type, c.actor_handle, c.text, c.url, c.target_id, c.acted_at,
-       c.evidence_id, c.evidence_path, c.nip, c.nama, c.jabatan, c.golongan, c.instansi,
-       c.unit_kerja, c.wilayah,
-       -- `_field_values`' formatting, finished per distinct value in `_field_column`
+       c.evidence_id, c.nip,
+       -- `_field_values`' formatting, finished per distinct value in `_field_cells`
        CASE WHEN c.candidate IS NOT NULL THEN
             CASE WHEN c.candidate BETWEEN 0 AND 9 THEN '0' ELSE '' END
             || CAST(c.candidate AS VARCHAR) || ' ' || coalesce(c.candidate_names, '')
@@ -435,6 +434,32 @@ FROM chosen st LEFT JOIN ({cases_sql(decisions=False, flags_where=in_chosen)}) c
         return store.arrow(sql, {"start": week.start, "end": week.end})
 
 
+# The registry's fields of the ASN, and where the export's evidence lies: looked up once per
+# person or file (a person has many cases, a page many acts), not carried on every row.
+PERSON_FIELDS = ("nip", "nama", "jabatan", "golongan", "instansi", "unit_kerja", "wilayah")
+
+
+def _lookup(store: Store, keys: pa.Array, sql: str) -> pa.Table:
+    """`sql` (a query over ``keys(key)``) for the distinct non-null `keys`."""
+    view = "_pantau_export_keys"
+    store.con.register(view, pa.table({"key": pc.unique(keys.drop_null())}))
+    try:
+        return store.arrow(sql.replace("keys", view))
+    finally:
+        store.con.unregister(view)
+
+
+def _people(store: Store, chosen: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """`chosen` with ``person_row`` (its ASN's row in the second table, null when not linked),
+    and the `PERSON_FIELDS` of those people as spreadsheet-safe cells, made safe once each."""
+    people = _lookup(store, chosen.column("nip").combine_chunks(),
+                     f"SELECT {', '.join(PERSON_FIELDS)} FROM asn WHERE nip IN "
+                     "(SELECT key FROM keys)")
+    rows = pc.index_in(chosen.column("nip"), people.column("nip"))
+    cells = pa.table({f: safe_column(people.column(f)) for f in PERSON_FIELDS})
+    return chosen.append_column("person_row", rows), cells
+
+
 def _export_order(chosen: pa.Table) -> pa.Array:
     """Row positions in the order the cases were confirmed (ties by case id). The rows are
     taken in this order a batch at a time as the file is written: sorting the wide table
@@ -442,30 +467,36 @@ def _export_order(chosen: pa.Table) -> pa.Array:
     return pc.sort_indices(chosen, [("exportable_seq", "ascending"), ("case_id", "ascending")])
 
 
-def _check_evidence_files(home: Path, chosen: pa.Table, order: pa.Array) -> None:
+def _evidence_files(store: Store, chosen: pa.Table) -> pa.Table:
+    """(sha256, path) of every archived response the cases point to (path null when the
+    store has no evidence row for the hash)."""
+    return _lookup(store, chosen.column("evidence_id").combine_chunks(),
+                   "SELECT k.key AS sha256, e.path FROM keys k "
+                   "LEFT JOIN evidence e ON e.sha256 = k.key")
+
+
+def _check_evidence_files(home: Path, files: pa.Table, chosen: pa.Table,
+                          order: pa.Array) -> None:
     """Re-hash each archived file once (one t.me/s page carries many acts); the first case
     (in export order) whose evidence does not verify stops the export, with the reason.
 
     One thread, run beside the rendering: for small files the per-file Python costs more
     than the hashing and threads only contend for the GIL; zlib and hashlib let the other
     threads run while a large file is hashed."""
-    files = chosen.select(["evidence_id", "evidence_path"]).group_by(
-        ["evidence_id", "evidence_path"], use_threads=False).aggregate([])
     root = str(home)
     bad = {}
-    for sha, path in zip(*(files.column(c).to_pylist() for c in ("evidence_id", "evidence_path"))):
-        if sha and not (path and evidence_archive.intact(root, sha, path)):
+    for sha, path in zip(files.column("sha256").to_pylist(), files.column("path").to_pylist()):
+        if not (path and evidence_archive.intact(root, sha, path)):
             check = check_evidence(home, sha, path)  # says why
             if check is not None and not check.verifies:
-                bad[(sha, path)] = check
+                bad[sha] = check
     if not bad:
         return
-    in_order = chosen.select(["case_id", "evidence_id", "evidence_path"]).take(order)
-    for cid, ev, path in zip(*(in_order.column(c).to_pylist()
-                               for c in ("case_id", "evidence_id", "evidence_path"))):
-        if (ev, path) in bad:
+    in_order = chosen.select(["case_id", "evidence_id"]).take(order)
+    for cid, ev in zip(*(in_order.column(c).to_pylist() for c in ("case_id", "evidence_id"))):
+        if ev in bad:
             raise EvidenceError(f"case {cid}: evidence does not verify, not exported: "
-                                f"{bad[(ev, path)].detail}")
+                                f"{bad[ev].detail}")
 
 
 def _per_distinct(values: pa.Array, fn: Any) -> pa.Array:
@@ -538,9 +569,7 @@ def _flat_pattern() -> str:
     return f"^(?:[^{_re2_class(blanks())}]+(?: [^{_re2_class(blanks())}]+)*)?$"
 
 
-_DIRECT = {"case_id": "case_id", "nip": "nip", "nama": "nama", "jabatan": "jabatan",
-           "golongan": "golongan", "instansi": "instansi", "unit_kerja": "unit_kerja",
-           "wilayah": "wilayah", "platform": "platform", "account": "actor_handle",
+_DIRECT = {"case_id": "case_id", "platform": "platform", "account": "actor_handle",
            "activity_type": "activity_type", "url": "url", "rule": "rule", "stage": "stage",
            "evidence_sha256": "evidence_id", "model_version": "model_version",
            "reviewers": "reviewers", "notes": "notes"}
@@ -548,11 +577,15 @@ _RULE_ATTR = {"rule_description": "description_id", "rule_description_en": "desc
               "sanction": "sanction_id", "legal_source": "legal_source"}
 
 
-def _field_cells(chosen: pa.Table, name: str, recipient: Recipient) -> pa.Array:
+def _field_cells(chosen: pa.Table, name: str, recipient: Recipient,
+                 people: pa.Table) -> pa.Array:
     """One layout field for every row as the file's cells: `safe_cell` of what `_field_values`
     gives for one row. Fields with few distinct values are formatted and made safe once per
-    value; the others are made safe a column at a time (`safe_column`)."""
+    value, a person's from `people` (`_people`); the others are made safe a column at a
+    time (`safe_column`)."""
     col = chosen.column
+    if name in PERSON_FIELDS:
+        return pc.fill_null(people.column(name).take(col("person_row")), "").combine_chunks()
 
     def per_value(source: str, fn: Any) -> pa.Array:
         return _per_distinct(col(source).combine_chunks(), lambda v: safe_cell(fn(v)))
@@ -613,9 +646,10 @@ def _joined(cells: list[pa.Array], delimiter: str) -> pa.Array:
     return pc.binary_join_element_wise(*quoted, f'"{delimiter}"')
 
 
-def _batch_lines(chosen: pa.Table, rows: pa.Array, layout: Recipient) -> pa.Array:
+def _batch_lines(chosen: pa.Table, rows: pa.Array, layout: Recipient,
+                 people: pa.Table) -> pa.Array:
     part = chosen.take(rows)
-    return _lines([_field_cells(part, c.field, layout) for c in layout.columns],
+    return _lines([_field_cells(part, c.field, layout, people) for c in layout.columns],
                   layout.delimiter)
 
 
@@ -626,8 +660,8 @@ class _Rendered:
     row_sha256: list[str]            # one per row, in file order
 
 
-def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path,
-            record: Callable[[int, list[str]], None]) -> _Rendered:
+def _render(chosen: pa.Table, people: pa.Table, order: pa.Array, layout: Recipient,
+            path: Path, record: Callable[[int, list[str]], None]) -> _Rendered:
     """Write the CSV (rows in `order`) to a temporary file beside `path`, with the SHA-256 of
     the file and of each data line (its bytes without the CRLF: what the manifest lists, so
     a recipient can check any line of the file on its own). ``record(first, digests)`` is
@@ -652,8 +686,8 @@ def _render(chosen: pa.Table, order: pa.Array, layout: Recipient, path: Path,
             pending: deque[tuple[int, Future[pa.Array]]] = deque()
             for start in [*range(0, len(order), BATCH_ROWS), None]:
                 if start is not None:
-                    pending.append((start, pool.submit(_batch_lines, chosen,
-                                                       order.slice(start, BATCH_ROWS), layout)))
+                    pending.append((start, pool.submit(
+                        _batch_lines, chosen, order.slice(start, BATCH_ROWS), layout, people)))
                     if len(pending) < _AHEAD:
                         continue
                 while pending and (start is None or len(pending) >= _AHEAD):
@@ -722,7 +756,8 @@ class _WeekRows:
 
     iso: IsoWeek
     audit: AuditReport               # verified
-    chosen: pa.Table                 # `_chosen`
+    chosen: pa.Table                 # `_chosen`, with ``person_row``
+    people: pa.Table                 # their ASN's fields (`_people`)
     order: pa.Array                  # `_export_order(chosen)`
     case_ids: list[str]              # in that order
     case_id_array: pa.Array          # the same, for Arrow
@@ -747,9 +782,11 @@ def _week_rows(store: Store, week: str, settings: Settings, now: datetime | None
             audit = verified.result()  # the twin is closed only once its query is done
     audit.raise_for_problems()
     order = _export_order(chosen)
-    evidence = pool.submit(_check_evidence_files, store.path.parent, chosen, order)
+    evidence = pool.submit(_check_evidence_files, store.path.parent,
+                           _evidence_files(store, chosen), chosen, order)
+    chosen, people = _people(store, chosen)
     ids = chosen.column("case_id").combine_chunks().take(order)
-    return _WeekRows(iso, audit, chosen, order, ids.to_pylist(), ids, evidence)
+    return _WeekRows(iso, audit, chosen, people, order, ids.to_pylist(), ids, evidence)
 
 
 class _Unchanged(Exception):
@@ -792,7 +829,7 @@ def _write_week(store: Store, week_rows: _WeekRows, layout: Recipient,
                         week_rows.case_ids[first:first + len(digests)], digests)):
                     whole.append(part)
 
-            rendered = _render(week_rows.chosen, week_rows.order, layout,
+            rendered = _render(week_rows.chosen, week_rows.people, week_rows.order, layout,
                                target_dir / f"pantau-{layout.name}-{iso.label}.csv", record)
             staged = rendered.staged
             week_rows.evidence.result()  # a case whose evidence does not verify stops it here
