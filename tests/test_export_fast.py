@@ -1,6 +1,6 @@
 """The column-at-a-time export gives the very bytes of the row-by-row definition.
 
-The reference here is the original per-row path, kept in `pantau.export` as `_field_values`
+The reference here is the original per-row path, kept in `pantau.export.render` as `field_values`
 (one case's cells) and `csvsafe.render_csv`/`safe_cell` (the file): the bulk path must match
 it byte for byte, digests included, for every shipped layout and a layout using every field.
 """
@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pantau.csvsafe import render_csv, safe_cell, safe_column
-from pantau.export import (
-    FIELDS, _field_values, export_week, load_recipient, parse_recipient, parse_week,
-)
+from pantau.export import FIELDS, export_week, load_recipient, parse_recipient, parse_week
+from pantau.export.render import field_values
 from pantau.reliability.hostile import HOSTILE as RELIABILITY_HOSTILE
 from pantau.review import _decision_rows, case_state, cases_frame, decide
 from pantau.timeutil import to_utc
@@ -65,7 +64,7 @@ def _reference(store, layout, four_eyes: bool = False) -> tuple[bytes, dict[str,
     header = [c.header for c in layout.columns]
     for cid, state in selected:
         row = {k: (None if v is None or v != v else v) for k, v in by_id[cid].items()}
-        values = _field_values(row, state, notes.get(cid, ""), layout)
+        values = field_values(row, state, notes.get(cid, ""), layout)
         cells = [values[c.field] for c in layout.columns]
         rows.append(cells)
         # the manifest's row digest: the row's line as the file holds it, without its CRLF
@@ -141,16 +140,17 @@ def test_safe_column_on_ascii_columns_is_safe_cell(values, cut):
 ])
 def test_time_columns_match_python_strftime_across_zones_and_dst(fmt, zone):
     """The bulk time formatting (Arrow date parts, or Python for other directives) gives what
-    `_fmt_time` gives for each value, across daylight-saving changes, with nulls empty."""
+    `format_time` gives for each value, across daylight-saving changes, with nulls empty."""
     import numpy as np
     import pyarrow as pa
 
-    from pantau.export import Recipient, _fmt_time, _times
+    from pantau.export import Recipient
+    from pantau.export.render import format_time, time_cells
 
     raw = np.datetime64("2024-03-10T03:00:00", "us") + (
         np.arange(3_000) * 9_700_000_003).astype("timedelta64[us]")
     stamps = pa.concat_arrays([pa.array(raw, pa.timestamp("us", tz="UTC")),
                                pa.array([None], pa.timestamp("us", tz="UTC"))])
     layout = Recipient("x", "x", (), date_format=fmt, timezone=zone)
-    assert _times(stamps, layout).to_pylist() == [_fmt_time(v, layout)
+    assert time_cells(stamps, layout).to_pylist() == [format_time(v, layout)
                                                   for v in stamps.to_pylist()]
