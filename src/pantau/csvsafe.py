@@ -97,9 +97,7 @@ def safe_column(values: Any) -> pa.Array:
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return pa.array([safe_cell(v) for v in values.to_pylist()], pa.string())
     values = values.cast(pa.string())
-    keep = _plain_ascii_unchanged(values)
-    if keep is None:
-        keep = pc.fill_null(pc.match_substring_regex(values, _unchanged_pattern()), True)
+    keep = unchanged_cells(values)
     if pc.all(keep).as_py():
         return pc.fill_null(values, "")
     todo = pc.invert(keep)
@@ -108,6 +106,15 @@ def safe_column(values: Any) -> pa.Array:
     fixed = [memo[v] if v in memo else memo.setdefault(v, safe_cell(v)) for v in odd]
     out = pc.replace_with_mask(values, todo, pa.array(fixed, pa.string()))
     return pc.fill_null(out, "")
+
+
+def unchanged_cells(values: pa.Array) -> pa.Array:
+    """Which cells of a string column `safe_cell` leaves as they are (true for nulls, which it
+    makes ''): RE2 over the column, or numpy over its bytes when they are printable ASCII."""
+    keep = _plain_ascii_unchanged(values)
+    if keep is None:
+        keep = pc.fill_null(pc.match_substring_regex(values, _unchanged_pattern()), True)
+    return keep
 
 
 # In a cell of printable ASCII without a double space, `safe_cell` changes nothing unless

@@ -7,7 +7,6 @@ whole column (tests check them byte for byte), and `render` writes the file from
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -23,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..csvsafe import _re2_class, blanks, render_csv, safe_cell, safe_column
+from ..csvsafe import render_csv, safe_cell, safe_column, unchanged_cells
 from ..errors import ConfigError
 from ..fsutil import write_synced
 from ..review import CaseState, excerpt
@@ -136,24 +135,18 @@ def time_cells(stamps: pa.Array, recipient: Recipient) -> pa.Array:
 
 
 def _excerpt_cells(values: pa.Array, limit: int) -> pa.Array:
-    """`excerpt` of every text: texts already flat and short enough pass as they are."""
+    """`safe_cell` of the `excerpt` of every text. A text `safe_cell` leaves as it is has
+    single spaces between words only, so `excerpt` leaves it too when it is short enough:
+    those pass as they are, one check for both; the others go through both, one by one."""
     values = _string(values)
-    fast = pc.fill_null(pc.and_(
-        pc.match_substring_regex(values, _flat_pattern()),
-        pc.less_equal(pc.utf8_length(values), limit)), False)
+    fast = pc.and_(unchanged_cells(values),
+                   pc.fill_null(pc.less_equal(pc.utf8_length(values), limit), True))
     if pc.all(fast).as_py():
-        return values
+        return pc.fill_null(values, "")
     out = values.to_pylist()
     for i in pc.indices_nonzero(pc.invert(fast)).to_pylist():
-        out[i] = excerpt(out[i], limit)
-    return pa.array(out, pa.string())
-
-
-@functools.cache
-def _flat_pattern() -> str:
-    """RE2 pattern of a text `excerpt` leaves flat as it is: words (no blank in the sense of
-    `str.split`, which is wider than RE2's ``\\s``) separated by single spaces."""
-    return f"^(?:[^{_re2_class(blanks())}]+(?: [^{_re2_class(blanks())}]+)*)?$"
+        out[i] = safe_cell(excerpt(out[i], limit))
+    return pc.fill_null(pa.array(out, pa.string()), "")
 
 
 _DIRECT = {"case_id": "case_id", "platform": "platform", "account": "actor_handle",
@@ -164,12 +157,12 @@ _RULE_ATTR = {"rule_description": "description_id", "rule_description_en": "desc
               "sanction": "sanction_id", "legal_source": "legal_source"}
 
 
-def _field_cells(chosen: pa.Table, name: str, recipient: Recipient,
+def _field_cells(chosen: pa.Table | _Rows, name: str, recipient: Recipient,
                  people: pa.Table) -> pa.Array:
     """One layout field for every row as the file's cells: `safe_cell` of what `field_values`
     gives for one row. Fields with few distinct values are formatted and made safe once per
-    value, a person's from `people` (`people_of`); the others are made safe a column at a
-    time (`safe_column`)."""
+    value, a person's from `people` (`cases._people_of`); the others are made safe a column
+    at a time (`safe_column`)."""
     col = chosen.column
     if name in PERSON_FIELDS:
         return pc.fill_null(people.column(name).take(col("person_row")), "").combine_chunks()
@@ -189,7 +182,7 @@ def _field_cells(chosen: pa.Table, name: str, recipient: Recipient,
     if name in {"acted_at", "decided_at"}:
         return safe_column(time_cells(col(name).combine_chunks(), recipient))
     if name == "excerpt":
-        return safe_column(_excerpt_cells(col("text").combine_chunks(), recipient.excerpt_chars))
+        return _excerpt_cells(col("text").combine_chunks(), recipient.excerpt_chars)
     if name == "candidate":
         return per_value("candidate_text", lambda t: (t or "").strip())
     if name == "target":
@@ -233,9 +226,23 @@ def _joined(cells: list[pa.Array], delimiter: str) -> pa.Array:
     return pc.binary_join_element_wise(*quoted, f'"{delimiter}"')
 
 
+class _Rows:
+    """Some rows of the week's table, each column taken when a field first asks for it: a
+    layout shows only some of the columns."""
+
+    def __init__(self, table: pa.Table, rows: pa.Array) -> None:
+        self.table, self.rows = table, rows
+        self.taken: dict[str, pa.ChunkedArray] = {}
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if name not in self.taken:
+            self.taken[name] = self.table.column(name).take(self.rows)
+        return self.taken[name]
+
+
 def _batch_lines(chosen: pa.Table, rows: pa.Array, layout: Recipient,
                  people: pa.Table) -> pa.Array:
-    part = chosen.take(rows)
+    part = _Rows(chosen, rows)
     return _lines([_field_cells(part, c.field, layout, people) for c in layout.columns],
                   layout.delimiter)
 
