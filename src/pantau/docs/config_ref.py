@@ -242,8 +242,10 @@ def data_layout() -> list[tuple[str, str]]:
          "A later export of the same week whose content changed is written beside it as "
          "`…-r2.csv`, `…-r3.csv`; unchanged content is not written again."),
         (f"{exports}/<recipient>/pantau-<recipient>-<yyyy>-W<ww>.manifest.json",
-         "Its manifest: filters, SHA-256 of the CSV and of each row, model versions, the "
-         "audit head, and for a revision the cases added, removed and changed."),
+         "Its manifest (format pantau-export/2): filters, SHA-256 of the CSV and of each "
+         "line (the line's bytes without its CRLF, so any line can be checked on its own), "
+         "model versions, the audit head, and for a revision the cases added, removed and "
+         "changed."),
         ("lake/", "With store.backend \"ducklake\": the Parquet data files (default "
                   "store.data_path). The catalog is in PostgreSQL, or in the file named by "
                   "store.catalog = \"duckdb:<file>\" (relative paths are under PANTAU_HOME)."),
