@@ -249,13 +249,15 @@ def _batch_lines(chosen: pa.Table, rows: pa.Array, layout: Recipient,
 
 @dataclass(slots=True)
 class Rendered:
+    """A weekly file written under a temporary name, with its digests."""
+
     staged: Path                     # the file, complete and synced, under a temporary name
     sha256: str
     row_sha256: list[str]            # one per row, in file order
 
 
 def render(chosen: pa.Table, people: pa.Table, order: pa.Array, layout: Recipient,
-            path: Path, record: Callable[[int, list[str]], None]) -> Rendered:
+           path: Path, record: Callable[[int, list[str]], None]) -> Rendered:
     """Write the CSV (rows in `order`) to a temporary file beside `path`, with the SHA-256 of
     the file and of each data line (its bytes without the CRLF: what the manifest lists, so
     a recipient can check any line of the file on its own). ``record(first, digests)`` is
@@ -277,21 +279,22 @@ def render(chosen: pa.Table, people: pa.Table, order: pa.Array, layout: Recipien
         with ThreadPoolExecutor(max_workers=workers) as pool, \
                 ThreadPoolExecutor(max_workers=1) as hasher, \
                 ThreadPoolExecutor(max_workers=1) as recorder:  # one each: in order
+
+            def written(first: int, rendering: Future[pa.Array]) -> memoryview:
+                lines = rendering.result()
+                digests = hasher.submit(_digests, lines, file_sha)
+                hashed.append(digests)
+                recorded.append(recorder.submit(lambda: record(first, digests.result())))
+                return _body(lines)
+
             pending: deque[tuple[int, Future[pa.Array]]] = deque()
-            for start in [*range(0, len(order), BATCH_ROWS), None]:
-                if start is not None:
-                    pending.append((start, pool.submit(
-                        _batch_lines, chosen, order.slice(start, BATCH_ROWS), layout, people)))
-                    if len(pending) < _AHEAD:
-                        continue
-                while pending and (start is None or len(pending) >= _AHEAD):
-                    first, rendering = pending.popleft()
-                    lines = rendering.result()
-                    digests = hasher.submit(_digests, lines, file_sha)
-                    hashed.append(digests)
-                    recorded.append(recorder.submit(
-                        lambda first=first, digests=digests: record(first, digests.result())))
-                    yield _body(lines)
+            for start in range(0, len(order), BATCH_ROWS):
+                pending.append((start, pool.submit(
+                    _batch_lines, chosen, order.slice(start, BATCH_ROWS), layout, people)))
+                if len(pending) == _AHEAD:
+                    yield written(*pending.popleft())
+            while pending:
+                yield written(*pending.popleft())
 
     staged = write_synced(path, chunks(), what="export file", direct=True)
     try:

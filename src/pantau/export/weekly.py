@@ -145,7 +145,7 @@ def _write_week(store: Store, week_rows: WeekRows, layout: Recipient,
     Recorded as the next revision from the start: each batch's lines go to ``export_rows``
     as they are rendered, all in one transaction, which is committed once the files are in
     place, or rolled back when the file is the same as the newest revision's (or anything
-    fails). So storing a million lines costs no time of its own."""
+    fails). Storing the lines so overlaps building and writing the file."""
     iso = week_rows.iso
     target_dir = private_dir(Path(out_dir) if out_dir else settings.exports_dir / layout.name)
     staged: Path | None = None
@@ -170,7 +170,7 @@ def _write_week(store: Store, week_rows: WeekRows, layout: Recipient,
                     whole.append(part)
 
             rendered = render(week_rows.chosen, week_rows.people, week_rows.order, layout,
-                               target_dir / f"pantau-{layout.name}-{iso.label}.csv", record)
+                              target_dir / f"pantau-{layout.name}-{iso.label}.csv", record)
             staged = rendered.staged
             week_rows.evidence.result()  # a case whose evidence does not verify stops it here
             return _record(store, week_rows, layout, target_dir, rendered, prev, revision,
