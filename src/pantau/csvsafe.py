@@ -130,10 +130,13 @@ def _plain_ascii_unchanged(values: pa.Array) -> pa.Array | None:
     numpy over the column's bytes at a fraction of the regular expression's cost per cell.
     None for any other column (`_unchanged_pattern` decides). A cell it cannot settle so
     cheaply (a leading quote) is reported as changed: `safe_cell` itself then decides it."""
-    offsets = np.frombuffer(values.buffers()[1], np.int32, len(values) + 1, values.offset * 4)
-    if values.buffers()[2] is None or offsets[-1] == offsets[0]:
+    _, offsets_buffer, data_buffer = values.buffers()
+    if not len(values) or offsets_buffer is None or data_buffer is None:
         return None
-    data = np.frombuffer(values.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    offsets = np.frombuffer(offsets_buffer, np.int32, len(values) + 1, values.offset * 4)
+    if offsets[-1] == offsets[0]:
+        return None
+    data = np.frombuffer(data_buffer, np.uint8)[offsets[0]:offsets[-1]]
     if data.max() >= 0x7F or data.min() < 0x20:
         return None                      # controls, DEL or non-ASCII text
     space = data == 0x20

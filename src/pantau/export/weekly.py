@@ -75,8 +75,9 @@ def _ensure_file(path: Path, data: bytes) -> None:
 def _previous(store: Store, week: str, recipient: str) -> dict[str, Any] | None:
     """The newest earlier revision's export id, revision, file, CSV hash and manifest format.
 
-    Read with DuckDB's JSON functions: a manifest of a million rows is ~150 MB of JSON, and
-    only these fields are needed unless the file changed (then `_previous_lines`)."""
+    Read with DuckDB's JSON functions: a format-1 manifest is stored whole (~150 MB of JSON
+    for a million rows), and only these fields are needed unless the file changed (then
+    `_previous_lines`)."""
     rows = store.rows(
         "SELECT export_id, CAST(json_extract(manifest, '$.revision') AS INTEGER) AS revision, "
         "json_extract_string(manifest, '$.file'), json_extract_string(manifest, '$.csv_sha256'), "
