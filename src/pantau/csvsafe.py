@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import arrowbytes
+
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls, DEL, and invisible format characters that hide or reorder text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\ufeff]")
@@ -130,13 +132,10 @@ def _plain_ascii_unchanged(values: pa.Array) -> pa.Array | None:
     numpy over the column's bytes at a fraction of the regular expression's cost per cell.
     None for any other column (`_unchanged_pattern` decides). A cell it cannot settle so
     cheaply (a leading quote) is reported as changed: `safe_cell` itself then decides it."""
-    _, offsets_buffer, data_buffer = values.buffers()
-    if not len(values) or offsets_buffer is None or data_buffer is None:
+    offsets = arrowbytes.offsets(values)
+    if not len(values) or offsets is None or offsets[-1] == offsets[0]:
         return None
-    offsets = np.frombuffer(offsets_buffer, np.int32, len(values) + 1, values.offset * 4)
-    if offsets[-1] == offsets[0]:
-        return None
-    data = np.frombuffer(data_buffer, np.uint8)[offsets[0]:offsets[-1]]
+    data = np.frombuffer(arrowbytes.data(values), np.uint8)
     if data.max() >= 0x7F or data.min() < 0x20:
         return None                      # controls, DEL or non-ASCII text
     space = data == 0x20

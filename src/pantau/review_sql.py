@@ -13,7 +13,6 @@ reviewer names and joined in as a small table (`person_keys`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import arrowbytes
 from .store import Store
 
 PERSON_KEYS = "pantau_person_keys"
@@ -136,9 +136,9 @@ def case_state_table(store: Store, case_ids: Sequence[str] | None, four_eyes: bo
 
 # prev_hash + the canonical JSON `review.decision_hash` hashes, built by DuckDB (its to_json
 # escaping matches json.dumps(ensure_ascii=False) for ordinary text) and hashed by Python's
-# hashlib, five times faster than DuckDB's sha256. A row whose escaping differs (rare control
-# characters) comes out as a suspect and is re-hashed by `decision_hash` itself, so the
-# verdict is always Python's. One concat, and the UTC time formatted from its microseconds
+# hashlib (`arrowbytes.sha256_each`), five times faster than DuckDB's sha256. A row whose
+# escaping differs (rare control characters) comes out as a suspect and is re-hashed by
+# `decision_hash` itself, so the verdict is always Python's. One concat, and the UTC time formatted from its microseconds
 # (a plain TIMESTAMP): `||` chains and an ICU time zone conversion cost twice as much.
 _HASHED_TEXT = """concat(prev_hash, '{"case_id":', to_json(case_id), ',"decided_at":"',
     strftime(make_timestamp(epoch_us(decided_at)), '%Y-%m-%dT%H:%M:%S.%f'),
@@ -166,8 +166,7 @@ def chain_suspects(store: Store, genesis: str) -> tuple[int, Any, Any, list[tupl
         table = table.take(pc.sort_indices(seq))
         seq = table.column("seq")
     hashes = table.column("hash")
-    digests = [hashlib.sha256(b).hexdigest()
-               for b in pc.cast(table.column("hashed"), pa.binary()).to_pylist()]
+    digests = arrowbytes.sha256_each(table.column("hashed").combine_chunks())
     altered = pc.fill_null(pc.not_equal(hashes, pa.array(digests, pa.string())), True)
     # the previous row's hash (the genesis for the first row, and after a row without one)
     previous = [pa.array([genesis], pa.string()), *hashes[:-1].chunks] if len(hashes) else []

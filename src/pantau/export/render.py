@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import arrowbytes
 from ..csvsafe import render_csv, safe_cell, safe_column, unchanged_cells
 from ..errors import ConfigError
 from ..fsutil import write_synced
@@ -213,10 +213,9 @@ def _lines(cells: list[pa.Array], delimiter: str) -> pa.Array:
 
 
 def _may_hold_quote(cells: pa.Array) -> bool:
-    """Whether the bytes behind `cells` hold a quote: one memchr-speed scan of the column's
-    data buffer (a match kernel works value by value and costs ten times more)."""
-    data = cells.buffers()[2]
-    return data is not None and data.to_pybytes().find(b'"') >= 0
+    """Whether the bytes of `cells` hold a quote: one memchr-speed scan of the column's
+    bytes (a match kernel works value by value and costs ten times more)."""
+    return b'"' in arrowbytes.data(cells).tobytes()
 
 
 def _joined(cells: list[pa.Array], delimiter: str) -> pa.Array:
@@ -285,7 +284,7 @@ def render(chosen: pa.Table, people: pa.Table, order: pa.Array, layout: Recipien
                 digests = hasher.submit(_digests, lines, file_sha)
                 hashed.append(digests)
                 recorded.append(recorder.submit(lambda: record(first, digests.result())))
-                return _body(lines)
+                return arrowbytes.data(lines)
 
             pending: deque[tuple[int, Future[pa.Array]]] = deque()
             for start in range(0, len(order), BATCH_ROWS):
@@ -306,22 +305,7 @@ def render(chosen: pa.Table, people: pa.Table, order: pa.Array, layout: Recipien
     return Rendered(staged, file_sha.hexdigest(), [d for f in hashed for d in f.result()])
 
 
-def _offsets(lines: pa.Array) -> np.ndarray:
-    return np.frombuffer(lines.buffers()[1], np.int32, len(lines) + 1, lines.offset * 4)
-
-
-def _body(lines: pa.Array) -> memoryview:
-    """The batch's bytes as the file holds them (the lines' data, without a copy)."""
-    offsets = _offsets(lines)
-    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]] if len(lines) else \
-        memoryview(b"")
-
-
 def _digests(lines: pa.Array, file_sha: Any) -> list[str]:
     """Adds the batch to the file's hash; returns each line's SHA-256 (without its CRLF)."""
-    file_sha.update(_body(lines))
-    offsets = _offsets(lines)
-    whole = memoryview(lines.buffers()[2]) if len(lines) else memoryview(b"")
-    sha256 = hashlib.sha256
-    return [sha256(whole[a:b]).hexdigest()
-            for a, b in zip(offsets[:-1].tolist(), (offsets[1:] - 2).tolist())]
+    file_sha.update(arrowbytes.data(lines))
+    return arrowbytes.sha256_each(lines, drop_end=2)

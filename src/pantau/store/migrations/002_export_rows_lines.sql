@@ -5,7 +5,7 @@
 -- value than these columns. Rows of earlier exports keep line and row_sha256 empty (their
 -- manifest in exports is whole).
 --
--- No primary key any more: the only writer (`export._record`) inserts the rows of a newly
+-- No primary key any more: the only writer (`export.weekly`) inserts the rows of a newly
 -- recorded export id, one per distinct case id, so the key never had anything to refuse,
 -- while keeping its index up to date cost more than writing the rows.
 CREATE TABLE export_rows_by_line (
