@@ -251,9 +251,7 @@ def write_unsynced(path: Path, data: bytes, *, what: str = "file") -> Path:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
             os.fchmod(fd, PRIVATE_FILE)   # O_CREAT's mode is only used for a new file
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, memoryview(data))
         finally:
             os.close(fd)
     except OSError as exc:
