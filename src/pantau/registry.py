@@ -157,16 +157,12 @@ def _differences(a: dict[str, Any], b: dict[str, Any], fields: Iterable[str]) ->
 def _existing(store: Store, table: str, key_sql: str, keys: pa.Table) -> list[dict[str, Any]]:
     """Rows of `table` whose key is in `keys`, fetched in one query (not one per key), as
     plain Python values (str, date, datetime, int) comparable with freshly built records."""
-    view = f"_pantau_keys_{table}"
-    store.con.register(view, keys)
-    try:
+    with store.registered(f"_pantau_keys_{table}", keys) as view:
         cursor = store.con.execute(
             f"SELECT t.* FROM {table} t JOIN (SELECT DISTINCT * FROM {view}) k USING ({key_sql})"
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-    finally:
-        store.con.unregister(view)
 
 
 def import_people(

@@ -30,14 +30,11 @@ PERSON_KEYS = "pantau_person_keys"
 def person_keys(store: Store, key: Callable[[str], str]) -> Iterator[None]:
     """Register ``pantau_person_keys(reviewer, person)`` for every reviewer name in the store."""
     names = [r[0] for r in store.rows("SELECT DISTINCT reviewer FROM decisions")]
-    store.con.register(PERSON_KEYS, pa.table({
+    with store.registered(PERSON_KEYS, pa.table({
         "reviewer": pa.array(names, pa.string()),
         "person": pa.array([key(n) for n in names], pa.string()),
-    }))
-    try:
+    })):
         yield
-    finally:
-        store.con.unregister(PERSON_KEYS)
 
 
 def states_sql(where: str, four_eyes: bool) -> str:

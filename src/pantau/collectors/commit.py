@@ -331,15 +331,12 @@ def _save_identities(store: Store, identities: list[Identity]) -> None:
     table = pa.Table.from_pylist(
         [{"platform": i.platform, "handle": i.handle, "platform_id": i.platform_id}
          for i in identities], schema=IDENTITY_SCHEMA)
-    store.con.register(IDENTITY_VIEW, table)
-    try:
+    with store.registered(IDENTITY_VIEW, table):
         for name in ("accounts", "watch_accounts"):
             store.con.execute(
                 f"UPDATE {name} SET platform_id = i.platform_id FROM {IDENTITY_VIEW} AS i "
                 f"WHERE {name}.platform = i.platform AND {name}.handle = i.handle "
                 f"AND {name}.platform_id IS DISTINCT FROM i.platform_id")
-    finally:
-        store.con.unregister(IDENTITY_VIEW)
 
 
 __all__ = ["FlushResult", "PageBuffer", "QUARANTINE_SCHEMA", "STATE_SCHEMA", "has_content"]

@@ -60,12 +60,9 @@ PERSON_FIELDS = ("nip", "nama", "jabatan", "golongan", "instansi", "unit_kerja",
 
 def _lookup(store: Store, keys: pa.Array, sql: str) -> pa.Table:
     """`sql`, a query over ``{keys}`` (one column, ``key``), for the distinct non-null `keys`."""
-    view = "_pantau_export_keys"
-    store.con.register(view, pa.table({"key": pc.unique(keys.drop_null())}))
-    try:
+    with store.registered("_pantau_export_keys",
+                          pa.table({"key": pc.unique(keys.drop_null())})) as view:
         return store.arrow(sql.format(keys=view))
-    finally:
-        store.con.unregister(view)
 
 
 def _people_of(store: Store, chosen: pa.Table) -> tuple[pa.Table, pa.Table]:

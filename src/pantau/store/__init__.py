@@ -201,6 +201,15 @@ class Store:
         return self
 
     @contextmanager
+    def registered(self, name: str, table: pa.Table) -> Iterator[str]:
+        """`table` (Arrow) readable as `name` by this connection's queries inside the block."""
+        self.con.register(name, table)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    @contextmanager
     def twin(self) -> Iterator[Store]:
         """A second connection to this database, to run a query in another thread while this
         one runs its own (DuckDB cursors share the database, not the statement). It sees
@@ -366,14 +375,11 @@ class Store:
             arrow = first_per_key(arrow, key)
         view = f"_pantau_in_{table}"
         sql = upsert_sql(table, view, arrow.column_names, key, update)
-        self.con.register(view, arrow)
-        try:
+        with self.registered(view, arrow):
             if self._in_tx or self.backend != "ducklake":
                 written = self.con.execute(sql).fetchall()
             else:
                 written = self._autocommit_retrying(sql)
-        finally:
-            self.con.unregister(view)
         return int(written[0][0]) if written else 0
 
     def _autocommit_retrying(self, sql: str) -> list[tuple]:
